@@ -1,0 +1,102 @@
+"""The database: one proxy every model binds to, opened from KITH_DATABASE_URL.
+
+SQLite is the embedded default (WAL, a busy timeout so writers wait instead
+of failing); PostgreSQL is reached through a postgresql:// URL.
+"""
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
+from playhouse.migrations import Runner
+
+from app.settings import sqlite_file
+
+db = DatabaseProxy()
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATION_TABLE = "schema_migration"
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    # Writers queue for up to 15 s instead of showing "database is locked".
+    "busy_timeout": 15000,
+    "foreign_keys": 1,
+    "synchronous": "normal",
+    "cache_size": -16000,  # 16 MB page cache
+}
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def utcnow() -> datetime.datetime:
+    """Naive UTC: what every DateTimeField stores, on both databases."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def open_database(url: str):
+    """A peewee Database for a sqlite:/// or postgresql:// URL (not yet connected)."""
+    if url.startswith("sqlite"):
+        path = sqlite_file(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # check_same_thread off: waitress and the in-process worker use
+        # threads, and peewee keeps one connection per thread anyway.
+        return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    parts = urlsplit(url)
+    return PostgresqlDatabase(
+        parts.path.lstrip("/") or "kith",
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        host=parts.hostname,
+        port=parts.port or 5432,
+    )
+
+
+def init_database(url: str):
+    """Point the proxy at the database for this URL and return it."""
+    database = open_database(url)
+    db.initialize(database)
+    return database
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def write_transaction():
+    """A transaction that takes the write lock at once on SQLite (BEGIN
+    IMMEDIATE), so two writers queue on busy_timeout instead of one failing
+    half way; a plain transaction on PostgreSQL."""
+    if is_sqlite():
+        return db.obj.atomic("IMMEDIATE")
+    return db.obj.atomic()
+
+
+def migration_runner(database=None) -> Runner:
+    return Runner(database or db.obj, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE)
+
+
+def pending_migrations(database=None) -> list[str]:
+    return [m.name for m in migration_runner(database).status() if not m.applied and m.path]
+
+
+def migrate(database=None, target: str | None = None) -> list[str]:
+    """Apply every pending migration in order; return the names applied."""
+    database = database or db.obj
+    with database.connection_context():
+        return migration_runner(database).up(target)
+
+
+def ping() -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        db.execute_sql("SELECT 1").fetchone()
+        return True
+    except Exception:  # any driver error means "down" to /healthz
+        return False
