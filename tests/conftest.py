@@ -4,8 +4,10 @@ once, a real SMTP server on 127.0.0.1 that catches every email, and helpers
 to sign in as each role."""
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
+import logging
 import os
 import shutil
 import socket
@@ -13,12 +15,17 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+import email_validator
 import pytest
 from aiosmtpd.controller import Controller
 
 from app import create_app
 from app.core import db as database
 from app.settings import Settings, SmtpSettings
+
+# Test addresses live under the reserved .test domain, which email_validator
+# rejects unless told it runs in a test environment.
+email_validator.TEST_ENVIRONMENT = True
 
 PASSWORD = "correct horse battery"
 # Still scrypt, at a cost that keeps the suite quick; production uses Werkzeug's default.
@@ -229,3 +236,101 @@ def with_smtp(settings: Settings, port: int | None) -> Settings:
     """The same settings with SMTP pointed elsewhere (None: the outbox folder)."""
     smtp = SmtpSettings("127.0.0.1", port, None, None, False, False) if port else None
     return replace(settings, smtp=smtp)
+
+
+# --- counting SQL queries (the per-page query budget) -------------------------
+
+class QueryCounter(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.queries: list[str] = []
+
+    def emit(self, record):
+        self.queries.append(str(record.msg))
+
+    @property
+    def count(self) -> int:
+        return len(self.queries)
+
+
+@pytest.fixture
+def count_queries():
+    """`with count_queries() as counted: ...` then `counted.count` SQL statements."""
+    @contextlib.contextmanager
+    def counting():
+        logger = logging.getLogger("peewee")
+        handler = QueryCounter()
+        old_level = logger.level
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+        try:
+            yield handler
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(old_level)
+    return counting
+
+
+# --- a real browser --------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture
+def live_server(settings, mailbox):
+    """The app served over HTTP on 127.0.0.1 from a thread, for the browser."""
+    from werkzeug.serving import make_server
+
+    live = create_app(settings, testing=True, PASSWORD_HASH_METHOD=FAST_HASH)
+    server = make_server("127.0.0.1", free_port(), live, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    live.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield live
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium through Playwright. Skips where it is missing,
+    except in CI, where a missing browser is a failure."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI; browser tests must run there")
+        pytest.skip("no Chromium installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone_page(chromium, live_server):
+    """A fresh browser tab the size of a volunteer's phone (360 px wide)."""
+    context = chromium.new_context(viewport=PHONE, base_url=live_server.config["LIVE_URL"],
+                                   is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(chromium, live_server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900},
+                                   base_url=live_server.config["LIVE_URL"])
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def browser_login(page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()

@@ -1,7 +1,7 @@
 """People and organisations: the cards every pillar writes onto."""
 from __future__ import annotations
 
-from peewee import CharField, DateField, DateTimeField, TextField
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
 from app.core.db import BaseModel, utcnow
 
@@ -27,3 +27,19 @@ class Person(BaseModel):
     @property
     def display_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part) or (self.email or "—")
+
+
+class Consent(BaseModel):
+    """One consent given or withdrawn: what, when, from where, under which wording.
+    The latest row per (person, topic) is in force; older rows are the history."""
+
+    person = ForeignKeyField(Person, backref="consents", on_delete="CASCADE")
+    # e.g. "newsletter:children", "contact" (about a complaint), "greetings", "data"
+    topic = CharField(max_length=80)
+    granted = BooleanField()
+    at = DateTimeField(default=utcnow)
+    source = CharField(max_length=40)  # web-form, desk, phone, import, letter, ...
+    wording_version = CharField(max_length=40, default="")
+
+    class Meta:
+        indexes = ((("person", "topic", "at"), False),)

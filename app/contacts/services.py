@@ -1,7 +1,7 @@
 """Work on cards that spans models."""
 from __future__ import annotations
 
-from app.contacts.models import Person
+from app.contacts.models import Consent, Person
 
 
 def find_or_create_person(*, email: str | None = None, phone: str | None = None,
@@ -19,3 +19,18 @@ def find_or_create_person(*, email: str | None = None, phone: str | None = None,
         return person, False
     return Person.create(email=email, phone=phone, first_name=first_name, last_name=last_name,
                          language=language, stage=stage), True
+
+
+def record_consent(person: Person, topic: str, granted: bool, *, source: str,
+                   wording_version: str = "") -> Consent:
+    """Write down a consent given or withdrawn (never edit an old one)."""
+    return Consent.create(person=person, topic=topic, granted=granted, source=source,
+                          wording_version=wording_version)
+
+
+def has_consent(person: Person, topic: str) -> bool:
+    """Whether the latest record for this topic grants it."""
+    latest = (Consent.select(Consent.granted)
+              .where(Consent.person == person, Consent.topic == topic)
+              .order_by(Consent.at.desc(), Consent.id.desc()).first())
+    return bool(latest and latest.granted)

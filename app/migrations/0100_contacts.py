@@ -45,4 +45,15 @@ def up(migrator, db):
         class Meta:
             indexes = ((("person", "at"), False), (("ref_type", "ref_id"), False))
 
-    db.create_tables([Person, TimelineEntry])
+    class Consent(Base):
+        person = ForeignKeyField(Person, on_delete="CASCADE")
+        topic = CharField(max_length=80)
+        granted = BooleanField()
+        at = DateTimeField()
+        source = CharField(max_length=40)
+        wording_version = CharField(max_length=40, default="")
+
+        class Meta:
+            indexes = ((("person", "topic", "at"), False),)
+
+    db.create_tables([Person, TimelineEntry, Consent])

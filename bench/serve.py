@@ -1,0 +1,87 @@
+"""Idle memory of `kith serve` and the time of the login page.
+
+Starts `kith serve` on the embedded default in a temporary folder, waits for
+it to settle, reads its resident memory, then times 200 requests for /login
+over one kept-open connection. Prints `name: value unit` lines; exits 0.
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REQUESTS = 200
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait_until_up(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("kith serve did not start")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    kith = shutil.which("kith") or os.path.join(os.path.dirname(sys.executable), "kith")
+    folder = Path(tempfile.mkdtemp(prefix="kith-bench-"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KITH_")}
+    env["KITH_INSTANCE_PATH"] = str(folder / "instance")
+    server = subprocess.Popen([kith, "serve", "--port", str(port)], cwd=folder, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(port)
+        time.sleep(3)  # let start-up work (migrations, first heartbeat) finish
+        idle = rss_mb(server.pid)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        timings = []
+        for _ in range(REQUESTS):
+            started = time.perf_counter()
+            connection.request("GET", "/login")
+            response = connection.getresponse()
+            response.read()
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status == 200, response.status
+        connection.close()
+        print(f"serve_idle_rss_mb: {idle:.1f} MB")
+        print(f"serve_rss_after_requests_mb: {rss_mb(server.pid):.1f} MB")
+        print(f"login_page_median_ms: {statistics.median(timings):.2f} ms")
+        print(f"login_page_p95_ms: {percentile(timings, 0.95):.2f} ms")
+        print(f"login_page_requests: {REQUESTS} requests")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
