@@ -19,6 +19,11 @@ BLUEPRINTS = (
     "app.core.pages",
     "app.auth.routes",
     "app.admin.routes",
+    "app.complaints.routes",
+    "app.newsletters.routes",
+    "app.loyalty.routes",
+    "app.contacts.routes",
+    "app.contacts.data_routes",
 )
 
 

@@ -16,6 +16,10 @@ from app.settings import SettingsError, load_settings, sqlite_file
 # Each pillar's demo module has load_demo(rng) and adds its sample data.
 DEMO_MODULES = (
     "app.auth.demo",
+    "app.contacts.demo",
+    "app.complaints.demo",
+    "app.newsletters.demo",
+    "app.loyalty.demo",
 )
 
 

@@ -45,6 +45,10 @@ class Settings:
     default_region: str = "HU"
     https: bool = False
     extra: dict = field(default_factory=dict)
+    # Newsletter sending: messages per second per sending worker (0 = as fast
+    # as the server takes them) and hard bounces before an address is suppressed.
+    mail_rate: float = 0.0
+    bounce_limit: int = 1
 
     @property
     def outbox_path(self) -> Path:
@@ -150,6 +154,16 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
     if len(region) != 2 or not region.isalpha():
         raise SettingsError("KITH_DEFAULT_REGION: use a two-letter country code, e.g. HU")
 
+    try:
+        mail_rate = float(env.get("KITH_MAIL_RATE", "0") or 0)
+    except ValueError:
+        mail_rate = -1.0
+    if not 0 <= mail_rate <= 10000:
+        raise SettingsError("KITH_MAIL_RATE: give messages per second as a number, e.g. 10 (0 means no limit)")
+    bounce_limit = env.get("KITH_BOUNCE_LIMIT", "1").strip()
+    if not bounce_limit.isdigit() or int(bounce_limit) < 1:
+        raise SettingsError("KITH_BOUNCE_LIMIT: give a whole number of at least 1, e.g. 1")
+
     for variable, url in (("KITH_DATABASE_URL", database_url), ("KITH_QUEUE_URL", queue_url)):
         if url.startswith("sqlite"):
             _sqlite_path(url, variable, instance)
@@ -166,6 +180,8 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         timezone=timezone,
         default_region=region,
         https=base_url.startswith("https://"),
+        mail_rate=mail_rate,
+        bounce_limit=int(bounce_limit),
     )
 
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from peewee import fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import User
 from app.core.audit import record_audit
 from app.core.db import utcnow, write_transaction
+from app.core.links import external_url
 from app.core.mail import send_mail
 from app.core.security import ROLES
 from app.core.tokens import consume_token, issue_token, peek_token
@@ -75,7 +76,7 @@ def invite_user(email: str, role: str, name: str, language: str, invited_by: Use
     record_audit("user.invited", "user", user.id, user=invited_by, role=role)
     raw = issue_token("invitation", user.id, INVITATION_LIFETIME)
     send_mail(user.email, "auth/invitation", user.language, to_name=user.name,
-              link=url_for("auth.accept_invitation", token=raw, _external=True),
+              link=external_url("auth.accept_invitation", token=raw),
               inviter=invited_by.display_name, days=INVITATION_LIFETIME.days)
     return user
 
@@ -87,7 +88,7 @@ def request_password_reset(email: str) -> None:
         return
     raw = issue_token("password-reset", user.id, RESET_LIFETIME)
     send_mail(user.email, "auth/password_reset", user.language, to_name=user.name,
-              link=url_for("auth.reset_password", token=raw, _external=True),
+              link=external_url("auth.reset_password", token=raw),
               hours=int(RESET_LIFETIME.total_seconds() // 3600))
 
 

@@ -1,11 +1,38 @@
 """People and organisations: the cards every pillar writes onto."""
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
+import json
+import re
+import unicodedata
 
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from app.auth.models import User
 from app.core.db import BaseModel, utcnow
 
 STAGES = ("prospect", "new", "active", "lapsing", "lapsed", "returned")
+CLASSES = ("A", "B", "C")
+RELATIONS = ("member", "contact", "family", "partner")  # member of, contact person at, family of, partner
+INTEREST_KINDS = ("subject", "genre", "programme")
+CUSTOM_KINDS = ("text", "number", "date", "choice", "yesno")
+# The groups a library needs out of the box (stored as built-in tags).
+BUILTIN_GROUPS = ("reliable", "often late", "accessibility needs", "beneficiary", "debtor", "VIP",
+                  "evangelist")
+
+_ARABIC_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "أ": "ا", "إ": "ا",
+                              "آ": "ا", "ـ": None, "\u200c": " "})
+
+
+def fold(text: str | None) -> str:
+    """Text for searching: case-folded, accents stripped, Arabic-script letter
+    variants unified, spaces collapsed; works for any script."""
+    text = unicodedata.normalize("NFKD", (text or "").translate(_ARABIC_FOLD))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def digits(text: str | None) -> str:
+    return re.sub(r"\D", "", text or "")
 
 
 class Person(BaseModel):
@@ -23,10 +50,169 @@ class Person(BaseModel):
     notes = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     archived_at = DateTimeField(null=True)
+    address = TextField(default="")  # postal address, as written on an envelope
+    person_class = CharField(max_length=1, null=True, index=True)  # A, B or C
+    updated_at = DateTimeField(default=utcnow)
+    # Folded names, emails, phone digits and card number; kept by save() (and
+    # refresh_search_text() for bulk writes) so one LIKE finds a card.
+    search_text = TextField(default="")
+    # When the person last did something or staff last logged contact with them (the
+    # newest timeline entry whose kind counts as an interaction; see
+    # app.core.timeline.NOT_INTERACTIONS). Kept by timeline.record() in the same
+    # transaction, so "not heard from for N days" reads one indexed column.
+    last_interaction_at = DateTimeField(null=True, index=True)
+    # added by 0150_contacts_data: duplicate-blocking keys (NULL = not yet computed;
+    # a database trigger clears them when a name changes) and the erasure mark.
+    dedupe_name = CharField(max_length=400, null=True, index=True)  # added by 0150_contacts_data
+    dedupe_sound = CharField(max_length=400, null=True, index=True)  # added by 0150_contacts_data
+    erased_at = DateTimeField(null=True)  # added by 0150_contacts_data
+
+    class Meta:
+        indexes = ((("last_name", "first_name"), False), (("stage",), False), (("archived_at",), False),
+                   (("renewal_date",), False), (("member_since",), False), (("created_at",), False))
 
     @property
     def display_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part) or (self.email or "—")
+
+    def compute_search_text(self, extra: list[str] | None = None) -> str:
+        parts = [fold(self.first_name), fold(self.last_name), fold(self.last_name + " " + self.first_name),
+                 (self.email or "").lower(), digits(self.phone), fold(self.card_number)]
+        parts += [fold(x) for x in extra or []]
+        return " | ".join(p for p in parts if p)
+
+    def save(self, *args, **kwargs):
+        extra = getattr(self, "_extra_search", None)
+        if extra is None and self.id is not None:
+            extra = [v for (v,) in ContactPoint.select(ContactPoint.value)
+                     .where(ContactPoint.person == self.id).tuples()]
+        self.search_text = self.compute_search_text(extra)
+        self.updated_at = utcnow()
+        if kwargs.get("only"):
+            kwargs["only"] = list(kwargs["only"]) + [Person.search_text, Person.updated_at]
+        return super().save(*args, **kwargs)
+
+
+class Organisation(BaseModel):
+    name = CharField(max_length=300)
+    email = CharField(max_length=254, null=True)
+    phone = CharField(max_length=32, null=True)
+    address = TextField(default="")
+    notes = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    archived_at = DateTimeField(null=True)
+    search_text = TextField(default="")
+
+    def save(self, *args, **kwargs):
+        self.search_text = " | ".join(p for p in (fold(self.name), (self.email or "").lower(),
+                                                   digits(self.phone)) if p)
+        return super().save(*args, **kwargs)
+
+
+class Link(BaseModel):
+    """A person's tie to an organisation (member of, contact person at) or to
+    another person (family of, partner)."""
+
+    person = ForeignKeyField(Person, backref="links", on_delete="CASCADE")
+    relation = CharField(max_length=20)
+    organisation = ForeignKeyField(Organisation, null=True, backref="links", on_delete="CASCADE")
+    other = ForeignKeyField(Person, null=True, backref="linked_from", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+
+class ContactPoint(BaseModel):
+    """A further email or phone beyond the primary ones on Person."""
+
+    person = ForeignKeyField(Person, backref="contact_points", on_delete="CASCADE")
+    kind = CharField(max_length=10)  # email, phone
+    value = CharField(max_length=254, index=True)
+    label = CharField(max_length=40, default="")
+
+
+class Interest(BaseModel):
+    """The managed vocabulary of interests: subjects, genres, programmes."""
+
+    name = CharField(max_length=120)
+    kind = CharField(max_length=20, default="subject")
+
+    class Meta:
+        indexes = ((("kind", "name"), True),)
+
+
+class PersonInterest(BaseModel):
+    person = ForeignKeyField(Person, backref="interest_links", on_delete="CASCADE")
+    interest = ForeignKeyField(Interest, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("person", "interest"), True), (("interest",), False))
+
+
+class Tag(BaseModel):
+    """A free tag, or one of the built-in groups (builtin=True)."""
+
+    name = CharField(max_length=80, unique=True)
+    builtin = BooleanField(default=False)
+
+
+class PersonTag(BaseModel):
+    person = ForeignKeyField(Person, backref="tag_links", on_delete="CASCADE")
+    tag = ForeignKeyField(Tag, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("person", "tag"), True), (("tag",), False))
+
+
+class CustomField(BaseModel):
+    """An admin-defined field: text, number, date, choice (one per line) or yes/no."""
+
+    name = CharField(max_length=120, unique=True)
+    kind = CharField(max_length=10, default="text")
+    choices = TextField(default="")
+    position = IntegerField(default=0)
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
+
+class CustomValue(BaseModel):
+    """A custom field's value on a card, stored as text (ISO date, decimal, "1"/"0")."""
+
+    person = ForeignKeyField(Person, backref="custom_values", on_delete="CASCADE")
+    field = ForeignKeyField(CustomField, on_delete="CASCADE")
+    value = CharField(max_length=500, default="")
+
+    class Meta:
+        indexes = ((("person", "field"), True), (("field", "value"), False))
+
+
+class Segment(BaseModel):
+    """A saved filter over people; `people_in_segment()` turns it into a query."""
+
+    name = CharField(max_length=200, unique=True)
+    definition = TextField(default="{}")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def filters(self) -> dict:
+        return json.loads(self.definition or "{}")
+
+
+class Reminder(BaseModel):
+    """"Remind me (or a colleague) on a date about this person"."""
+
+    person = ForeignKeyField(Person, backref="reminders", on_delete="CASCADE")
+    assignee = ForeignKeyField(User, backref="reminders", on_delete="CASCADE")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    due = DateField()
+    note = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    done_at = DateTimeField(null=True)
+    emailed_on = DateField(null=True)  # the due date it was emailed for: one email per due date
+
+    class Meta:
+        indexes = ((("assignee", "done_at", "due"), False), (("due", "done_at"), False))
 
 
 class Consent(BaseModel):

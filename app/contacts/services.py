@@ -1,24 +1,63 @@
 """Work on cards that spans models."""
 from __future__ import annotations
 
-from app.contacts.models import Consent, Person
+import datetime
+import re
+
+import phonenumbers
+from flask import current_app, has_app_context
+from peewee import CharField, fn
+
+from app.contacts.models import (BUILTIN_GROUPS, ContactPoint, Consent, CustomField, CustomValue, Interest,  # noqa: F401
+                                 Link, Organisation, Person, PersonInterest, PersonTag, Reminder, Tag,
+                                 digits, fold)
+from app.core.audit import record_audit
+from app.core.db import utcnow, write_transaction
+
+
+def default_region() -> str:
+    if has_app_context():
+        return current_app.config["KITH"].default_region
+    return "HU"
+
+
+def normalise_phone(raw: str | None, region: str | None = None) -> str | None:
+    """The international (E.164) form of a phone typed in any formatting, or
+    None when it cannot be a phone number."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, region or default_region())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str | None) -> str | None:
+    return (raw or "").strip().lower() or None
 
 
 def find_or_create_person(*, email: str | None = None, phone: str | None = None,
                           first_name: str = "", last_name: str = "", language: str = "en",
                           stage: str = "prospect") -> tuple[Person, bool]:
-    """The person with this email or phone, else a new card; (person, created)."""
-    email = (email or "").strip().lower() or None
-    phone = (phone or "").strip() or None
+    """The person with this email or phone (any formatting), else a new card; (person, created)."""
+    email = normalise_email(email)
+    phone = normalise_phone(phone) or ((phone or "").strip() or None)
     person = None
     if email:
         person = Person.select().where(Person.email == email).first()
+        if person is None:
+            person = (Person.select().join(ContactPoint)
+                      .where(ContactPoint.kind == "email", ContactPoint.value == email).first())
     if person is None and phone:
         person = Person.select().where(Person.phone == phone).first()
     if person is not None:
         return person, False
-    return Person.create(email=email, phone=phone, first_name=first_name, last_name=last_name,
-                         language=language, stage=stage), True
+    return Person.create(email=email, phone=phone, first_name=first_name.strip(),
+                         last_name=last_name.strip(), language=language, stage=stage), True
 
 
 def record_consent(person: Person, topic: str, granted: bool, *, source: str,
@@ -34,3 +73,189 @@ def has_consent(person: Person, topic: str) -> bool:
               .where(Consent.person == person, Consent.topic == topic)
               .order_by(Consent.at.desc(), Consent.id.desc()).first())
     return bool(latest and latest.granted)
+
+
+def refresh_search_text(batch: int = 5000) -> int:
+    """Fill the search column of cards written in bulk (insert_many skips save());
+    returns how many were filled."""
+    filled = 0
+    while True:
+        people = list(Person.select().where(Person.search_text == "").limit(batch))
+        if not people:
+            return filled
+        with write_transaction():
+            for person in people:
+                text = person.compute_search_text() or "-"
+                Person.update(search_text=text).where(Person.id == person.id).execute()
+        filled += len(people)
+
+
+# ---- cards -----------------------------------------------------------------
+
+def save_person(person: Person | None, data: dict, *, tag_ids=(), interest_ids=(), custom: dict | None = None,
+                extra_emails=(), extra_phones=()) -> Person:
+    """Create or update a card with its tags, interests, custom values and extra contacts."""
+    created = person is None
+    person = person or Person()
+    for key, value in data.items():
+        setattr(person, key, value)
+    person.email = normalise_email(person.email)
+    person.phone = normalise_phone(person.phone) or person.phone or None
+    emails = [e for e in (normalise_email(x) for x in extra_emails) if e]
+    phones = [p for p in (normalise_phone(x) or x.strip() for x in extra_phones) if p]
+    person._extra_search = emails + [digits(p) for p in phones]
+    with write_transaction():
+        person.save()
+        ContactPoint.delete().where(ContactPoint.person == person).execute()
+        if emails or phones:
+            ContactPoint.insert_many([{"person": person.id, "kind": "email", "value": e} for e in emails]
+                                     + [{"person": person.id, "kind": "phone", "value": p} for p in phones]).execute()
+        PersonTag.delete().where(PersonTag.person == person).execute()
+        if tag_ids:
+            PersonTag.insert_many([{"person": person.id, "tag": t} for t in set(tag_ids)]).execute()
+        PersonInterest.delete().where(PersonInterest.person == person).execute()
+        if interest_ids:
+            PersonInterest.insert_many([{"person": person.id, "interest": i} for i in set(interest_ids)]).execute()
+        if custom is not None:
+            CustomValue.delete().where(CustomValue.person == person).execute()
+            rows = [{"person": person.id, "field": fid, "value": str(v)} for fid, v in custom.items()
+                    if v not in (None, "")]
+            if rows:
+                CustomValue.insert_many(rows).execute()
+    record_audit("created" if created else "changed", "person", person.id)
+    return person
+
+
+def archive_person(person: Person) -> None:
+    """Move a card out of default lists; it stays findable."""
+    Person.update(archived_at=utcnow()).where(Person.id == person.id).execute()
+    record_audit("archived", "person", person.id)
+
+
+def restore_person(person: Person) -> None:
+    """Bring an archived card back into the lists."""
+    Person.update(archived_at=None).where(Person.id == person.id).execute()
+    record_audit("restored", "person", person.id)
+
+
+def save_organisation(org: Organisation | None, data: dict) -> Organisation:
+    """Create or update an organisation."""
+    org = org or Organisation()
+    for key, value in data.items():
+        setattr(org, key, value)
+    org.email = normalise_email(org.email)
+    org.phone = normalise_phone(org.phone) or org.phone or None
+    org.save()
+    return org
+
+
+def link_person(person: Person, relation: str, *, organisation=None, other=None) -> Link:
+    """Tie a person to an organisation or another person."""
+    return Link.create(person=person, relation=relation, organisation=organisation, other=other)
+
+
+def ensure_builtin_groups() -> None:
+    """Make sure the built-in groups exist (the migration adds them; tests may truncate)."""
+    for name in BUILTIN_GROUPS:
+        Tag.get_or_create(name=name, defaults={"builtin": True})
+
+
+def tag_choices():
+    """Tags, built-in groups first (recreated if someone emptied the table)."""
+    if not Tag.select().where(Tag.builtin == True).exists():  # noqa: E712
+        ensure_builtin_groups()
+    return list(Tag.select().order_by(Tag.builtin.desc(), Tag.name))
+
+
+def interest_choices():
+    return list(Interest.select().order_by(Interest.kind, Interest.name))
+
+
+def custom_fields():
+    return list(CustomField.select().order_by(CustomField.position, CustomField.id))
+
+
+# ---- search and lists --------------------------------------------------------
+
+SORTS = {"name": (Person.last_name, Person.first_name), "created": (Person.created_at,),
+         "stage": (Person.stage, Person.last_name), "renewal": (Person.renewal_date,),
+         "member_since": (Person.member_since,)}
+PHONE_LIKE = re.compile(r"^[\d\s()+\-./]{5,}$")
+
+
+def search_condition(q: str):
+    """A WHERE condition matching any part of a name (any script, any accents
+    and case), an email, a phone in any formatting, or a card number."""
+    q = (q or "").strip()
+    if PHONE_LIKE.match(q) and len(digits(q)) >= 4:
+        # A number written with its national or international prefix is searched in
+        # international form; a fragment ("123 4567") as the digits typed.
+        normalised = normalise_phone(q) if q.lstrip("( ").startswith(("+", "0")) else None
+        return Person.search_text.contains(digits(normalised or q)) | (Person.card_number == q)
+    cond = None
+    for word in fold(q).split(" "):
+        if not word:
+            continue
+        part = Person.search_text.contains(word)
+        cond = part if cond is None else cond & part
+    return cond
+
+
+def search_people(q: str = "", *, archived: bool = False, sort: str = "name", desc: bool = False,
+                  limit: int | None = None, base=None):
+    """People matching the search text, sorted; archived people only when asked (or
+    when nothing else matches, so an archived card stays findable)."""
+    query = base if base is not None else Person.select()
+    cond = search_condition(q) if q else None
+    if cond is not None:
+        query = query.where(cond)
+    if not archived:
+        query = query.where(Person.archived_at.is_null())
+    columns = SORTS.get(sort, SORTS["name"])
+    if cond is not None:
+        # A text search scans the search column once; ordering through the
+        # name index instead would visit every row in index order (much slower).
+        columns = [c.concat("") if isinstance(c, CharField) else c for c in columns]
+    order = [c.desc() if desc else c for c in columns] + [Person.id.desc() if desc else Person.id]
+    query = query.order_by(*order)
+    if limit:
+        query = query.limit(limit)
+    return query
+
+
+def search_page(query, page: int, per_page: int, searching: bool) -> tuple[list, int]:
+    """One page of a people query and the total count; a search gets both from one
+    scan (a window count), a plain list counts through the indexes."""
+    if not searching:
+        return list(query.paginate(page, per_page)), query.order_by().count()
+    rows = list(query.select_extend(fn.COUNT(Person.id).over().alias("total_count")).paginate(page, per_page))
+    if rows:
+        return rows, rows[0].total_count
+    return rows, query.order_by().count()
+
+
+# ---- reminders ---------------------------------------------------------------
+
+def add_reminder(person: Person, assignee, due: datetime.date, note: str, created_by=None) -> Reminder:
+    """Remind a user on a date about this person."""
+    return Reminder.create(person=person, assignee=assignee, due=due, note=note, created_by=created_by)
+
+
+def due_reminders(user, today: datetime.date | None = None):
+    """The open reminders of this user due today or earlier, with their people."""
+    today = today or datetime.date.today()
+    return (Reminder.select(Reminder, Person).join(Person)
+            .where(Reminder.assignee == user, Reminder.done_at.is_null(), Reminder.due <= today)
+            .order_by(Reminder.due, Reminder.id))
+
+
+def complete_reminder(reminder: Reminder) -> None:
+    """Mark a reminder done."""
+    Reminder.update(done_at=utcnow()).where(Reminder.id == reminder.id).execute()
+
+
+def snooze_reminder(reminder: Reminder, days: int = 1, today: datetime.date | None = None) -> None:
+    """Move a reminder to a later day (it will be emailed again then)."""
+    today = today or datetime.date.today()
+    Reminder.update(due=max(today, reminder.due) + datetime.timedelta(days=days)).where(
+        Reminder.id == reminder.id).execute()

@@ -1,13 +1,103 @@
 """The one segment function every pillar reads from: which people a saved
-segment (or no segment: everyone) means right now."""
+segment (or no segment: everyone) means right now.
+
+A segment's definition is a dict of filters, all of which must hold:
+  tags, interests: [id, ...] (any of them); stages, classes, languages: [value, ...];
+  custom: {field_id: value} (exact; yes/no as "1"/"0");
+  last_interaction_days_max / last_interaction_days_min: int (days since Person.last_interaction_at,
+    the newest timeline entry of a kind that counts as an interaction, see timeline.NOT_INTERACTIONS);
+  member_since_from / member_since_to: ISO date; renewal_due_days: int (renewal within N days, or overdue);
+  birthday_month: 1..12; consent: topic (latest record grants it).
+"""
 from __future__ import annotations
 
-from app.contacts.models import Person
+import datetime
+
+from peewee import fn
+
+from app.contacts.models import Consent, CustomValue, Person, PersonInterest, PersonTag, Segment
+from app.core.db import utcnow
+
+
+def _ids(values) -> list[int]:
+    out = []
+    for v in values or []:
+        try:
+            out.append(int(v))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def apply_filters(query, filters: dict):
+    """Narrow a query of Person to the people these filters match."""
+    filters = filters or {}
+    if tags := _ids(filters.get("tags")):
+        query = query.where(Person.id.in_(PersonTag.select(PersonTag.person).where(PersonTag.tag.in_(tags))))
+    if interests := _ids(filters.get("interests")):
+        query = query.where(Person.id.in_(PersonInterest.select(PersonInterest.person)
+                                          .where(PersonInterest.interest.in_(interests))))
+    if stages := [s for s in filters.get("stages") or [] if s]:
+        query = query.where(Person.stage.in_(stages))
+    if classes := [c for c in filters.get("classes") or [] if c]:
+        query = query.where(Person.person_class.in_(classes))
+    if languages := [lang for lang in filters.get("languages") or [] if lang]:
+        query = query.where(Person.language.in_(languages))
+    for field_id, value in (filters.get("custom") or {}).items():
+        if value in (None, "") or _int(field_id) is None:
+            continue
+        query = query.where(Person.id.in_(CustomValue.select(CustomValue.person).where(
+            CustomValue.field == int(field_id), CustomValue.value == str(value))))
+    now = utcnow()
+    if (days := _int(filters.get("last_interaction_days_max"))) is not None:
+        # Someone heard from in the last N days (Person.last_interaction_at is kept by
+        # timeline.record(); newsletter receipts and other system entries do not count).
+        query = query.where(Person.last_interaction_at >= now - datetime.timedelta(days=days))
+    if (days := _int(filters.get("last_interaction_days_min"))) is not None:
+        # Nobody has heard from them for N days or more (or ever).
+        query = query.where(Person.last_interaction_at.is_null()
+                            | (Person.last_interaction_at < now - datetime.timedelta(days=days)))
+    if start := _date(filters.get("member_since_from")):
+        query = query.where(Person.member_since >= start)
+    if end := _date(filters.get("member_since_to")):
+        query = query.where(Person.member_since <= end)
+    if (days := _int(filters.get("renewal_due_days"))) is not None:
+        query = query.where(Person.renewal_date <= datetime.date.today() + datetime.timedelta(days=days))
+    if month := _int(filters.get("birthday_month")):
+        query = query.where(Person.birthday.is_null(False),
+                            fn.SUBSTR(Person.birthday.cast("TEXT"), 6, 2) == f"{month:02d}")
+    if topic := (filters.get("consent") or "").strip():
+        latest = (Consent.select(Consent.granted).where(Consent.person == Person.id, Consent.topic == topic)
+                  .order_by(Consent.at.desc(), Consent.id.desc()).limit(1))
+        query = query.where(latest == True)  # noqa: E712
+    return query
 
 
 def people_in_segment(segment=None):
-    """A query of the non-archived people a segment matches (all of them for None)."""
+    """A query of the non-archived people a segment matches (all of them for None).
+    Accepts a Segment, its id, or None; an unknown id raises Segment.DoesNotExist."""
     query = Person.select().where(Person.archived_at.is_null())
     if segment is None:
         return query
-    raise NotImplementedError("saved segments arrive with the contact cards")
+    if not isinstance(segment, Segment):
+        segment = Segment.get(Segment.id == int(segment))
+    return apply_filters(query, segment.filters)
+
+
+def count_matching(filters: dict) -> int:
+    """How many non-archived people these filters match right now."""
+    return apply_filters(Person.select(Person.id).where(Person.archived_at.is_null()), filters).count()

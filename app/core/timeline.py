@@ -9,12 +9,20 @@ from __future__ import annotations
 import json
 
 from flask import g, has_request_context
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import JOIN, BooleanField, fn, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from app.auth.models import User
 from app.contacts.models import Person
-from app.core.db import BaseModel, utcnow
+from app.core.db import BaseModel, db, utcnow
 from app.core.security import has_role
+
+# Kinds that do not count as an interaction for Person.last_interaction_at (and so
+# for "heard from in / not heard from for N days"): what the system or a bulk send
+# did to a person rather than something they did or staff logged with them. A
+# newsletter receipt is not hearing from someone; neither is a merge of two cards
+# or a tier change computed from points. Bulk inserts of these kinds (newsletter
+# sends, points expiry) therefore need not touch the column.
+NOT_INTERACTIONS = frozenset({"newsletter", "merge", "points_tier"})
 
 CHANNELS = ("visit", "phone", "email", "sms", "letter", "social", "event", "desk", "web")
 
@@ -33,7 +41,7 @@ class TimelineEntry(BaseModel):
     data = TextField(default="{}")
 
     class Meta:
-        indexes = ((("person", "at"), False), (("ref_type", "ref_id"), False))
+        indexes = ((("person", "at"), False), (("ref_type", "ref_id"), False), (("at",), False))
 
     @property
     def details(self) -> dict:
@@ -46,19 +54,42 @@ def record(person, kind: str, *, channel: str | None = None, note: str = "", aut
     """Add one entry to a person's timeline; the author defaults to the signed-in user."""
     if author is None and has_request_context():
         author = getattr(g, "user", None)
-    return TimelineEntry.create(
-        person=person, kind=kind, channel=channel, note=note, confidential=confidential,
-        author=author, at=at or utcnow(),
-        ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None,
-        data=json.dumps(details, ensure_ascii=False, default=str),
-    )
+    at = at or utcnow()
+    with db.atomic():
+        entry = TimelineEntry.create(
+            person=person, kind=kind, channel=channel, note=note, confidential=confidential,
+            author=author, at=at,
+            ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None,
+            data=json.dumps(details, ensure_ascii=False, default=str),
+        )
+        if kind not in NOT_INTERACTIONS:
+            person_id = getattr(person, "id", person)
+            (Person.update(last_interaction_at=at)
+             .where(Person.id == person_id,
+                    Person.last_interaction_at.is_null() | (Person.last_interaction_at < at)).execute())
+            if isinstance(person, Person) and (person.last_interaction_at is None
+                                               or person.last_interaction_at < at):
+                person.last_interaction_at = at
+    return entry
 
 
-def entries_for(person, viewer, limit: int = 200):
-    """A person's timeline, newest first, as this viewer may see it."""
+def refresh_last_interaction(person_ids=None) -> int:
+    """Recompute Person.last_interaction_at from the timeline, for the given people
+    or everyone (after a merge moves entries, or after timeline rows were written in
+    bulk with insert_many); returns how many cards were updated."""
+    newest = (TimelineEntry.select(fn.MAX(TimelineEntry.at))
+              .where(TimelineEntry.person == Person.id, TimelineEntry.kind.not_in(sorted(NOT_INTERACTIONS))))
+    query = Person.update(last_interaction_at=newest)
+    if person_ids is not None:
+        query = query.where(Person.id.in_(list(person_ids)))
+    return query.execute()
+
+
+def entries_for(person, viewer, limit: int = 200, offset: int = 0):
+    """A person's timeline, newest first, as this viewer may see it (`offset` pages back)."""
     query = (TimelineEntry.select(TimelineEntry, User)
-             .join(User, on=(TimelineEntry.author == User.id), join_type="LEFT OUTER")
+             .join(User, on=(TimelineEntry.author == User.id), join_type=JOIN.LEFT_OUTER)
              .where(TimelineEntry.person == person))
     if not has_role(viewer, "staff"):
         query = query.where(TimelineEntry.confidential == False)  # noqa: E712
-    return query.order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc()).limit(limit)
+    return query.order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc()).limit(limit).offset(offset or None)

@@ -49,9 +49,12 @@ def test_forged_reset_link_reveals_nothing(client, users):
 
 
 def test_forgotten_password_answers_the_same_for_unknown_addresses(client, users, mailbox):
-    known = client.post("/password/forgot", data={"email": "staff@kith.test"}).get_data(as_text=True)
-    unknown = client.post("/password/forgot", data={"email": "nobody@kith.test"}).get_data(as_text=True)
-    assert known.replace("staff@kith.test", "X") == unknown.replace("nobody@kith.test", "X")
+    def page(email):
+        text = client.post("/password/forgot", data={"email": email}).get_data(as_text=True)
+        # The CSRF token carries a timestamp; everything else must be the same.
+        return re.sub(r'value="[^"]*\.[^"]*"', 'value="token"', text.replace(email, "X"))
+
+    assert page("staff@kith.test") == page("nobody@kith.test")
     assert mailbox.to("nobody@kith.test") == []
 
 

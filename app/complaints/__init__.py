@@ -1,0 +1,1 @@
+"""The complaint box: public form, staff intake, one thread per case, targets and escalation."""

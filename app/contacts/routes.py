@@ -1,0 +1,555 @@
+"""Contact cards: lists and search, the card with its timeline, the volunteer
+quick log, organisations, segments, reminders and the admin's vocabulary."""
+from __future__ import annotations
+
+import datetime
+import json
+import math
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from peewee import JOIN, IntegrityError
+
+from app.auth.models import User
+from app.contacts import services, tasks  # noqa: F401  (tasks register with the queue)
+from app.contacts.forms import (CHANNEL_LABELS, INTEREST_KIND_LABELS, RELATION_LABELS, STAGE_LABELS,
+                                CustomFieldForm, InterestForm, LinkForm, NoteForm, OrganisationForm, PersonForm,
+                                ReminderForm, SegmentForm, TagForm)
+from app.contacts.models import (CLASSES, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest, Link,
+                                 Organisation, Person, PersonInterest, PersonTag, Reminder, Segment, Tag)
+from app.core import timeline
+from app.core.audit import record_audit
+from app.core.i18n import LANGUAGE_NAMES
+from app.core.rendering import render
+from app.core.security import has_role, role_required
+from app.core.segments import count_matching
+
+bp = Blueprint("contacts", __name__)
+
+PER_PAGE = 25
+TIMELINE_PAGE = 50
+
+
+def _person_or_404(person_id: int) -> Person:
+    person = Person.get_or_none(Person.id == person_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _labels():
+    return {"stage_labels": STAGE_LABELS, "channel_labels": CHANNEL_LABELS, "relation_labels": RELATION_LABELS,
+            "interest_kind_labels": INTEREST_KIND_LABELS, "language_names": LANGUAGE_NAMES}
+
+
+# --- lists and search ----------------------------------------------------------
+
+@bp.get("/people")
+@role_required("volunteer")
+def index():
+    """People, searched, filtered by stage, sorted and paged, with the count."""
+    q = request.args.get("q", "").strip()
+    sort = request.args.get("sort", "name")
+    desc = request.args.get("dir") == "desc"
+    stage = request.args.get("stage", "")
+    archived = request.args.get("archived") == "1"
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = services.search_people(q, archived=archived, sort=sort, desc=desc)
+    if archived:
+        query = query.where(Person.archived_at.is_null(False))
+    if stage in STAGES:
+        query = query.where(Person.stage == stage)
+    people, total = services.search_page(query, page, PER_PAGE, searching=bool(q))
+    pages = max(math.ceil(total / PER_PAGE), 1)
+    archived_matches = 0
+    if q and not archived and total == 0:
+        archived_matches = services.search_people(q, archived=True).where(
+            Person.archived_at.is_null(False)).order_by().count()
+    return render("contacts/index.html", "contacts/_results.html", people=people, total=total, current_page=page,
+                  pages=pages, q=q, sort=sort, desc=desc, stage=stage, archived=archived, stages=STAGES,
+                  archived_matches=archived_matches, **_labels())
+
+
+@bp.get("/people/find")
+@role_required("volunteer")
+def find():
+    """Live results while typing (quick log): up to ten people."""
+    q = request.args.get("q", "").strip()
+    people = list(services.search_people(q, limit=10)) if len(q) >= 2 else []
+    return render("contacts/_find_results.html", people=people, q=q)
+
+
+# --- the card ----------------------------------------------------------------------
+
+def _person_form_choices(form: PersonForm) -> None:
+    form.tags.choices = [(t.id, t.name) for t in services.tag_choices()]
+    form.interests.choices = [(i.id, i.name) for i in services.interest_choices()]
+
+
+def _custom_from_request(fields) -> tuple[dict, dict]:
+    values, errors = {}, {}
+    for field in fields:
+        raw = request.form.get(f"custom-{field.id}", "").strip()
+        if field.kind == "yesno":
+            raw = "1" if raw == "1" else ("0" if raw == "0" else "")
+        elif raw and field.kind == "number":
+            try:
+                float(raw.replace(",", "."))
+                raw = raw.replace(",", ".")
+            except ValueError:
+                errors[field.id] = _("Enter a number.")
+        elif raw and field.kind == "date":
+            try:
+                datetime.date.fromisoformat(raw)
+            except ValueError:
+                errors[field.id] = _("Enter a date.")
+        elif raw and field.kind == "choice" and raw not in field.choice_list:
+            errors[field.id] = _("Pick one of the choices.")
+        values[field.id] = raw
+    return values, errors
+
+
+def _form_page(form, person, custom_values, custom_errors, status=200):
+    return render("contacts/form.html", form=form, person=person, custom_fields=services.custom_fields(),
+                  custom_values=custom_values, custom_errors=custom_errors), status
+
+
+@bp.get("/people/new")
+@role_required("staff")
+def new():
+    form = PersonForm(formdata=None)
+    _person_form_choices(form)
+    return _form_page(form, None, {}, {})
+
+
+def _save(person: Person | None):
+    form = PersonForm()
+    _person_form_choices(form)
+    fields = services.custom_fields()
+    custom, custom_errors = _custom_from_request(fields)
+    if not form.validate_on_submit() or custom_errors:
+        return _form_page(form, person, custom, custom_errors, 400)
+    data = {name: getattr(form, name).data for name in (
+        "first_name", "last_name", "email", "phone", "language", "address", "birthday", "card_number",
+        "member_since", "renewal_date", "stage", "notes")}
+    data["first_name"], data["last_name"] = data["first_name"].strip(), data["last_name"].strip()
+    data["card_number"] = (data["card_number"] or "").strip() or None
+    data["person_class"] = form.person_class.data or None
+    try:
+        person = services.save_person(
+            person, data, tag_ids=form.tags.data or [], interest_ids=form.interests.data or [], custom=custom,
+            extra_emails=(form.extra_emails.data or "").splitlines(),
+            extra_phones=(form.extra_phones.data or "").splitlines())
+    except IntegrityError:
+        form.card_number.errors = [_("Another card already has this number.")]
+        return _form_page(form, person, custom, custom_errors, 400)
+    flash(_("Card saved."), "success")
+    return redirect(url_for("contacts.show", person_id=person.id), 303)
+
+
+@bp.post("/people")
+@role_required("staff")
+def create():
+    return _save(None)
+
+
+@bp.get("/people/<int:person_id>/edit")
+@role_required("staff")
+def edit(person_id):
+    person = _person_or_404(person_id)
+    form = PersonForm(obj=person, formdata=None)
+    _person_form_choices(form)
+    form.person_class.data = person.person_class or ""
+    form.tags.data = [t for (t,) in PersonTag.select(PersonTag.tag).where(PersonTag.person == person).tuples()]
+    form.interests.data = [i for (i,) in PersonInterest.select(PersonInterest.interest)
+                           .where(PersonInterest.person == person).tuples()]
+    points = list(ContactPoint.select().where(ContactPoint.person == person))
+    form.extra_emails.data = "\n".join(p.value for p in points if p.kind == "email")
+    form.extra_phones.data = "\n".join(p.value for p in points if p.kind == "phone")
+    custom = {field: value for field, value in CustomValue.select(CustomValue.field, CustomValue.value)
+              .where(CustomValue.person == person).tuples()}
+    return _form_page(form, person, custom, {})
+
+
+@bp.post("/people/<int:person_id>")
+@role_required("staff")
+def update(person_id):
+    return _save(_person_or_404(person_id))
+
+
+def card_context(person: Person) -> dict:
+    """Everything the card shows, in a fixed number of queries."""
+    tags = list(Tag.select().join(PersonTag).where(PersonTag.person == person).order_by(Tag.name))
+    interests = list(Interest.select().join(PersonInterest).where(PersonInterest.person == person)
+                     .order_by(Interest.kind, Interest.name))
+    custom = list(CustomValue.select(CustomValue, CustomField).join(CustomField)
+                  .where(CustomValue.person == person).order_by(CustomField.position, CustomField.id))
+    points = list(ContactPoint.select().where(ContactPoint.person == person))
+    Other = Person.alias()
+    links = list(Link.select(Link, Organisation, Other)
+                 .join(Organisation, on=(Link.organisation == Organisation.id), join_type=JOIN.LEFT_OUTER)
+                 .switch(Link).join(Other, on=(Link.other == Other.id), join_type=JOIN.LEFT_OUTER)
+                 .where(Link.person == person))
+    reverse = list(Link.select(Link, Person).join(Person, on=(Link.person == Person.id))
+                   .where(Link.other == person))
+    reminders = list(Reminder.select(Reminder, User).join(User, on=(Reminder.assignee == User.id))
+                     .where(Reminder.person == person, Reminder.done_at.is_null()).order_by(Reminder.due))
+    entries = list(timeline.entries_for(person, g.user, limit=TIMELINE_PAGE + 1))
+    note_form = NoteForm(formdata=None)
+    reminder_form = ReminderForm(formdata=None, assignee=g.user.id)
+    reminder_form.assignee.choices = [(u.id, u.display_name) for u in
+                                      User.select().where(User.active == True).order_by(User.name)]  # noqa: E712
+    link_form = LinkForm(formdata=None)
+    link_form.organisation.choices = [("", "—")] + [(str(o.id), o.name) for o in Organisation.select(
+        Organisation.id, Organisation.name).where(Organisation.archived_at.is_null()).order_by(Organisation.name)
+        .limit(500)]
+    return dict(person=person, tags=tags, interests=interests, custom=custom, points=points, links=links,
+                reverse_links=reverse, more=len(entries) > TIMELINE_PAGE,
+                timeline_offset=TIMELINE_PAGE, entries=entries[:TIMELINE_PAGE], reminders=reminders,
+                note_form=note_form, reminder_form=reminder_form, link_form=link_form, **_labels())
+
+
+@bp.get("/people/<int:person_id>")
+@role_required("volunteer")
+def show(person_id):
+    """The card: details, links, reminders, the timeline, and other pillars' panels."""
+    return render("contacts/show.html", **card_context(_person_or_404(person_id)))
+
+
+@bp.post("/people/<int:person_id>/archive")
+@role_required("staff")
+def archive(person_id):
+    person = _person_or_404(person_id)
+    services.archive_person(person)
+    flash(_("Card archived. It stays findable under archived cards."), "success")
+    return redirect(url_for("contacts.show", person_id=person.id), 303)
+
+
+@bp.post("/people/<int:person_id>/restore")
+@role_required("staff")
+def restore(person_id):
+    person = _person_or_404(person_id)
+    services.restore_person(person)
+    flash(_("Card restored."), "success")
+    return redirect(url_for("contacts.show", person_id=person.id), 303)
+
+
+# --- timeline and quick log -----------------------------------------------------------
+
+@bp.post("/people/<int:person_id>/timeline")
+@role_required("volunteer")
+def log(person_id):
+    """Add an interaction to the timeline (card page and quick log)."""
+    person = _person_or_404(person_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        confidential = form.confidential.data == "1" and has_role(g.user, "staff")
+        timeline.record(person, "interaction", channel=form.channel.data, note=form.note.data.strip(),
+                        confidential=confidential)
+        flash(_("Logged for %(name)s.", name=person.display_name), "success")
+        if request.form.get("next") == "quick":
+            return redirect(url_for("contacts.quick_log"), 303)
+        return redirect(url_for("contacts.show", person_id=person.id), 303)
+    if request.form.get("next") == "quick":
+        return render("contacts/quick_log.html", person=person, form=form, **_labels()), 400
+    context = card_context(person)
+    context["note_form"] = form
+    return render("contacts/show.html", **context), 400
+
+
+@bp.get("/people/<int:person_id>/timeline")
+@role_required("volunteer")
+def older_entries(person_id):
+    """Older timeline entries, a page at a time ("Show older")."""
+    person = _person_or_404(person_id)
+    offset = max(request.args.get("offset", 0, type=int), 0)
+    entries = list(timeline.entries_for(person, g.user, limit=TIMELINE_PAGE + 1, offset=offset))
+    return render("contacts/timeline.html", "contacts/_timeline_entries.html", person=person,
+                  entries=entries[:TIMELINE_PAGE], more=len(entries) > TIMELINE_PAGE,
+                  timeline_offset=offset + TIMELINE_PAGE)
+
+
+@bp.get("/quick-log")
+@role_required("volunteer")
+def quick_log():
+    """The volunteer's phone page: find a person, pick a channel, write a note."""
+    person = None
+    if request.args.get("person", type=int):
+        person = _person_or_404(request.args.get("person", type=int))
+    return render("contacts/quick_log.html", "contacts/_quick_log_form.html", person=person,
+                  form=NoteForm(formdata=None), **_labels())
+
+
+# --- links ---------------------------------------------------------------------------
+
+@bp.post("/people/<int:person_id>/links")
+@role_required("staff")
+def add_link(person_id):
+    person = _person_or_404(person_id)
+    form = LinkForm()
+    form.organisation.choices = []
+    org = Organisation.get_or_none(Organisation.id == int(form.organisation.data)) \
+        if (form.organisation.data or "").isdigit() else None
+    other = Person.get_or_none(Person.id == form.other.data) if form.other.data else None
+    if not form.validate_on_submit() or (org is None and other is None) or other == person:
+        flash(_("Pick an organisation or another person's card."), "error")
+        return redirect(url_for("contacts.show", person_id=person.id), 303)
+    if form.relation.data in ("member", "contact") and org is None:
+        flash(_("Pick an organisation for this relation."), "error")
+        return redirect(url_for("contacts.show", person_id=person.id), 303)
+    services.link_person(person, form.relation.data, organisation=org if form.relation.data in ("member", "contact")
+                         else None, other=other if form.relation.data in ("family", "partner") else None)
+    flash(_("Link added."), "success")
+    return redirect(url_for("contacts.show", person_id=person.id), 303)
+
+
+@bp.post("/links/<int:link_id>/delete")
+@role_required("staff")
+def delete_link(link_id):
+    link = Link.get_or_none(Link.id == link_id) or abort(404)
+    person_id = link.person_id
+    link.delete_instance()
+    flash(_("Link removed."), "success")
+    return redirect(url_for("contacts.show", person_id=person_id), 303)
+
+
+# --- organisations -----------------------------------------------------------------------
+
+@bp.get("/organisations")
+@role_required("volunteer")
+def organisations():
+    q = request.args.get("q", "").strip()
+    query = Organisation.select().where(Organisation.archived_at.is_null()).order_by(Organisation.name)
+    if q:
+        for word in services.fold(q).split(" "):
+            query = query.where(Organisation.search_text.contains(word))
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = query.count()
+    return render("contacts/organisations.html", orgs=list(query.paginate(page, PER_PAGE)), total=total,
+                  q=q, current_page=page, pages=max(math.ceil(total / PER_PAGE), 1))
+
+
+@bp.get("/organisations/new")
+@role_required("staff")
+def new_organisation():
+    return render("contacts/organisation_form.html", form=OrganisationForm(formdata=None), org=None)
+
+
+@bp.post("/organisations")
+@role_required("staff")
+def create_organisation():
+    form = OrganisationForm()
+    if not form.validate_on_submit():
+        return render("contacts/organisation_form.html", form=form, org=None), 400
+    org = services.save_organisation(None, {k: getattr(form, k).data or ("" if k in ("address", "notes") else None)
+                                            for k in ("name", "email", "phone", "address", "notes")})
+    flash(_("Organisation saved."), "success")
+    return redirect(url_for("contacts.organisation", org_id=org.id), 303)
+
+
+@bp.get("/organisations/<int:org_id>")
+@role_required("volunteer")
+def organisation(org_id):
+    org = Organisation.get_or_none(Organisation.id == org_id) or abort(404)
+    links = list(Link.select(Link, Person).join(Person).where(Link.organisation == org)
+                 .order_by(Person.last_name, Person.first_name))
+    return render("contacts/organisation.html", org=org, links=links, **_labels())
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+@bp.post("/people/<int:person_id>/reminders")
+@role_required("volunteer")
+def add_reminder(person_id):
+    person = _person_or_404(person_id)
+    form = ReminderForm()
+    form.assignee.choices = []
+    assignee = User.get_or_none(User.id == form.assignee.data, User.active == True) if form.assignee.data else None  # noqa: E712
+    if form.validate_on_submit() and assignee is not None:
+        services.add_reminder(person, assignee, form.due.data, form.note.data.strip(), created_by=g.user)
+        flash(_("Reminder set for %(date)s.", date=form.due.data.isoformat()), "success")
+        return redirect(url_for("contacts.show", person_id=person.id), 303)
+    context = card_context(person)
+    form.assignee.choices = context["reminder_form"].assignee.choices
+    context["reminder_form"] = form
+    return render("contacts/show.html", **context), 400
+
+
+def _own_reminder(reminder_id: int) -> Reminder:
+    reminder = Reminder.get_or_none(Reminder.id == reminder_id) or abort(404)
+    if reminder.assignee_id != g.user.id and reminder.created_by_id != g.user.id and not has_role(g.user, "staff"):
+        abort(403)
+    return reminder
+
+
+@bp.post("/reminders/<int:reminder_id>/done")
+@role_required("volunteer")
+def reminder_done(reminder_id):
+    reminder = _own_reminder(reminder_id)
+    services.complete_reminder(reminder)
+    if request.headers.get("HX-Request"):
+        return ""
+    flash(_("Reminder done."), "success")
+    return redirect(url_for("contacts.show", person_id=reminder.person_id), 303)
+
+
+@bp.post("/reminders/<int:reminder_id>/snooze")
+@role_required("volunteer")
+def reminder_snooze(reminder_id):
+    reminder = _own_reminder(reminder_id)
+    days = min(max(request.form.get("days", 1, type=int), 1), 60)
+    services.snooze_reminder(reminder, days)
+    if request.headers.get("HX-Request"):
+        return ""
+    flash(_("Reminder moved."), "success")
+    return redirect(url_for("contacts.show", person_id=reminder.person_id), 303)
+
+
+# --- segments -----------------------------------------------------------------------------
+
+def _filters_from(args) -> dict:
+    filters = {
+        "tags": args.getlist("tags"), "interests": args.getlist("interests"),
+        "stages": [s for s in args.getlist("stages") if s in STAGES],
+        "classes": [c for c in args.getlist("classes") if c in CLASSES],
+        "languages": [lang for lang in args.getlist("languages") if lang in LANGUAGE_NAMES],
+        "custom": {k.removeprefix("custom-"): v for k, v in args.items() if k.startswith("custom-") and v},
+    }
+    for key in ("last_interaction_days_max", "last_interaction_days_min", "member_since_from", "member_since_to",
+                "renewal_due_days", "birthday_month", "consent"):
+        if args.get(key, "").strip():
+            filters[key] = args.get(key).strip()
+    return {k: v for k, v in filters.items() if v}
+
+
+def _builder_context(filters: dict) -> dict:
+    topics = [t for (t,) in Consent.select(Consent.topic).distinct().order_by(Consent.topic).tuples()]
+    return dict(filters=filters, tags=services.tag_choices(), interests=services.interest_choices(),
+                custom_fields=services.custom_fields(), stages=STAGES, classes=CLASSES, topics=topics,
+                count=count_matching(filters), **_labels())
+
+
+@bp.get("/segments")
+@role_required("staff")
+def segments():
+    items = [(s, count_matching(s.filters)) for s in Segment.select().order_by(Segment.name)]
+    return render("contacts/segments.html", items=items)
+
+
+@bp.get("/segments/new")
+@role_required("staff")
+def new_segment():
+    return render("contacts/segment_form.html", form=SegmentForm(formdata=None), segment=None,
+                  **_builder_context(_filters_from(request.args)))
+
+
+@bp.get("/segments/count")
+@role_required("staff")
+def segment_count():
+    """The live count while filters change (htmx)."""
+    return render("contacts/_segment_count.html", count=count_matching(_filters_from(request.args)))
+
+
+@bp.post("/segments")
+@role_required("staff")
+def create_segment():
+    form = SegmentForm()
+    filters = _filters_from(request.form)
+    if form.validate_on_submit():
+        if Segment.select().where(Segment.name == form.name.data.strip()).exists():
+            form.name.errors = [_("A segment with this name exists already.")]
+        else:
+            segment = Segment.create(name=form.name.data.strip(), definition=json.dumps(filters), created_by=g.user)
+            record_audit("created", "segment", segment.id)
+            flash(_("Segment saved."), "success")
+            return redirect(url_for("contacts.segment", segment_id=segment.id), 303)
+    return render("contacts/segment_form.html", form=form, segment=None, **_builder_context(filters)), 400
+
+
+@bp.get("/segments/<int:segment_id>")
+@role_required("staff")
+def segment(segment_id):
+    seg = Segment.get_or_none(Segment.id == segment_id) or abort(404)
+    from app.core.segments import people_in_segment
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = people_in_segment(seg).order_by(Person.last_name, Person.first_name, Person.id)
+    total = query.count()
+    return render("contacts/segment.html", segment=seg, people=list(query.paginate(page, PER_PAGE)), total=total,
+                  current_page=page, pages=max(math.ceil(total / PER_PAGE), 1), **_labels())
+
+
+@bp.post("/segments/<int:segment_id>/delete")
+@role_required("staff")
+def delete_segment(segment_id):
+    seg = Segment.get_or_none(Segment.id == segment_id) or abort(404)
+    seg.delete_instance()
+    flash(_("Segment deleted."), "success")
+    return redirect(url_for("contacts.segments"), 303)
+
+
+# --- admin vocabulary -------------------------------------------------------------------------
+
+def _vocabulary_page(status=200, **forms):
+    return render("contacts/settings.html", fields=services.custom_fields(), interests=services.interest_choices(),
+                  tags=services.tag_choices(), field_form=forms.get("field_form") or CustomFieldForm(formdata=None),
+                  interest_form=forms.get("interest_form") or InterestForm(formdata=None),
+                  tag_form=forms.get("tag_form") or TagForm(formdata=None), **_labels()), status
+
+
+@bp.get("/contacts/settings")
+@role_required("admin")
+def vocabulary():
+    """Custom fields, interests and tags, managed by admins."""
+    return _vocabulary_page()
+
+
+@bp.post("/contacts/settings/fields")
+@role_required("admin")
+def add_field():
+    form = CustomFieldForm()
+    if form.validate_on_submit():
+        try:
+            CustomField.create(name=form.name.data.strip(), kind=form.kind.data, choices=form.choices.data or "",
+                               position=CustomField.select().count())
+            flash(_("Field added."), "success")
+            return redirect(url_for("contacts.vocabulary"), 303)
+        except IntegrityError:
+            form.name.errors = [_("A field with this name exists already.")]
+    return _vocabulary_page(400, field_form=form)
+
+
+@bp.post("/contacts/settings/interests")
+@role_required("admin")
+def add_interest():
+    form = InterestForm()
+    if form.validate_on_submit():
+        try:
+            Interest.create(name=form.name.data.strip(), kind=form.kind.data)
+            flash(_("Interest added."), "success")
+            return redirect(url_for("contacts.vocabulary"), 303)
+        except IntegrityError:
+            form.name.errors = [_("This interest exists already.")]
+    return _vocabulary_page(400, interest_form=form)
+
+
+@bp.post("/contacts/settings/tags")
+@role_required("admin")
+def add_tag():
+    form = TagForm()
+    if form.validate_on_submit():
+        try:
+            Tag.create(name=form.name.data.strip())
+            flash(_("Tag added."), "success")
+            return redirect(url_for("contacts.vocabulary"), 303)
+        except IntegrityError:
+            form.name.errors = [_("This tag exists already.")]
+    return _vocabulary_page(400, tag_form=form)
+
+
+@bp.app_context_processor
+def contacts_helpers():
+    """`due_reminders()` for the home page panel: the signed-in user's due reminders."""
+    def due():
+        user = getattr(g, "user", None)
+        return list(services.due_reminders(user)) if user else []
+    return {"due_reminders": due, "channel_labels": CHANNEL_LABELS}
