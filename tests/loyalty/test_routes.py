@@ -391,7 +391,7 @@ def test_the_donation_choice_names_the_currency_in_the_users_language(client, au
     auth.login_as("staff")
     client.post("/language", data={"language": "hu"})
     html = page(client.get(f"/loyalty/people/{eva.id}")).replace("\xa0", " ")
-    assert "Donation (2 points per 1,00 Ft)" in html
+    assert "(2 pont / 1,00 Ft)" in html  # the Hungarian wording, with the amount formatted for Hungary
 
 
 def test_staff_award_a_saved_segment(client, auth, eva, data):
