@@ -2,8 +2,6 @@
 page with its thread, the list with figures, and categories."""
 from __future__ import annotations
 
-import datetime
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
 from peewee import JOIN
@@ -230,7 +228,7 @@ def index():
         return render_template("complaints/_results.html", **context)
     period = args.get("period", "30") if args.get("period", "30") in PERIODS else "30"
     return render("complaints/index.html", **context, counts=services.counts_by_status(),
-                  figures=services.figures(now - datetime.timedelta(days=PERIODS[period]), now),
+                  figures=services.period_figures(PERIODS[period], now),
                   period=period, categories=list(Category.select().order_by(Category.name)),
                   staff=_staff())
 

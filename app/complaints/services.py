@@ -3,8 +3,10 @@ and assignment, compensation, escalation, tracking and satisfaction."""
 from __future__ import annotations
 
 import datetime
+import threading
+from time import monotonic
 
-from flask import current_app
+from flask import current_app, has_app_context
 from peewee import JOIN, SQL, Case, fn
 
 from app.auth.models import User
@@ -25,6 +27,10 @@ REMIND_AT_SHARE = 0.75
 # A tracking link stops working this long after the case was closed.
 TRACKING_DAYS_AFTER_CLOSE = 180
 SATISFACTION_PURPOSE = "complaint-satisfaction"
+# The list page's counts and figures read every case of their span; one computation serves
+# every visit for this long. A case changed in this process drops them at once; a change
+# made by another web process (the scaled setup) shows within this time.
+SUMMARY_SECONDS = 30
 
 
 class ComplaintError(Exception):
@@ -93,6 +99,7 @@ def file_complaint(*, kind: str, message: str, category: Category | None = None,
         message=message.strip(), person=person, name=(name or "").strip(), email=email, phone=phone,
         language=language, consent_to_contact=consent, recorded_by=recorded_by,
         created_at=now, updated_at=now, token_hash=digest(raw), **_targets(category, now))
+    forget_summary()
     ComplaintEvent.create(complaint=complaint, kind="created", author=recorded_by, at=now,
                           new_value=channel)
     if person is not None:
@@ -217,11 +224,62 @@ def overdue_condition(now: datetime.datetime):
     return Complaint.status.in_(OPEN_STATUSES) & (late_answer | late_fix)
 
 
+# --- the list page's counts and figures, kept a short while -------------------------------
+
+class _Summary:
+    """Counts and figures computed lately in this process (one per app, so per database)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.changes = 0  # case changes seen, so a result computed across a change is not kept
+        self.kept: dict = {}  # key -> (monotonic time computed, result)
+
+
+def _summary() -> _Summary:
+    return current_app.extensions.setdefault("complaint_summary", _Summary())
+
+
+def _kept(key, compute):
+    """compute()'s result, reused for SUMMARY_SECONDS unless a case changed meanwhile."""
+    summary = _summary()
+    with summary.lock:
+        found, changes = summary.kept.get(key), summary.changes
+    if found is not None and monotonic() - found[0] < SUMMARY_SECONDS:
+        return found[1]
+    started, result = monotonic(), compute()
+    with summary.lock:
+        if summary.changes == changes:
+            summary.kept[key] = (started, result)
+    return result
+
+
+def forget_summary() -> None:
+    """Drop the kept counts and figures: a case was filed or changed."""
+    if not has_app_context():
+        return
+    summary = _summary()
+    with summary.lock:
+        summary.changes += 1
+        summary.kept.clear()
+
+
 def counts_by_status() -> dict[str, int]:
+    """Cases per status, for the list page (kept a short while, see SUMMARY_SECONDS)."""
+    return _kept("counts", _count_by_status)
+
+
+def _count_by_status() -> dict[str, int]:
     rows = Complaint.select(Complaint.status, fn.COUNT(SQL("*"))).group_by(Complaint.status).tuples()
     counts = {status: 0 for status in STATUSES}
     counts.update(dict(rows))
     return counts
+
+
+def period_figures(days: int, now: datetime.datetime | None = None) -> dict:
+    """figures() for the cases opened in the last `days` days, for the list page
+    (kept a short while, see SUMMARY_SECONDS)."""
+    now = now or utcnow()
+    return _kept(("figures", days), lambda: figures(now - datetime.timedelta(days=days), now))
 
 
 def _hours_between(later, earlier):
@@ -283,6 +341,7 @@ def _touch(complaint: Complaint, now: datetime.datetime, **changes) -> None:
     for key, value in changes.items():
         setattr(complaint, key, value)
     Complaint.update(**changes).where(Complaint.id == complaint.id).execute()
+    forget_summary()
 
 
 def _mark_first_response(complaint: Complaint, now: datetime.datetime) -> None:
@@ -469,6 +528,7 @@ def answer_satisfaction(complaint: Complaint, score: int, comment: str = "",
     saved = (Complaint.update(satisfaction_score=score, satisfaction_comment=comment.strip(), satisfaction_at=now)
              .where(Complaint.id == complaint.id, Complaint.satisfaction_at.is_null()).execute())
     if saved:
+        forget_summary()
         ComplaintEvent.create(complaint=complaint, kind="satisfaction", new_value=str(score),
                               body=comment.strip(), at=now)
     return bool(saved)

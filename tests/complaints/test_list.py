@@ -1,5 +1,6 @@
 """The complaints page: filters, search, counts per status and the figures for a period."""
 import datetime
+import re
 
 import pytest
 
@@ -89,6 +90,58 @@ def test_the_complaints_page_shows_the_figures(client, app, auth, users, mailbox
     auth.login_as("staff")
     page = client.get("/complaints?period=7").get_data(as_text=True)
     assert "Average satisfaction" in page and "4.0 / 5" in page and "1 answer" in page
+
+
+def figure(page: str, title: str) -> str:
+    """The value shown under a figure's title on the complaints page."""
+    return re.search(rf"<dt>{title}</dt>\s*<dd>(.*?)</dd>", page, re.S).group(1).strip()
+
+
+def test_the_counts_and_figures_follow_a_case_resolved_on_its_page(client, app, auth, mailbox):
+    case_id, _ = file_case(app, now=utcnow() - datetime.timedelta(hours=5), email="p@example.org", consent=True)
+    auth.login_as("staff")
+    page = client.get("/complaints").get_data(as_text=True)
+    assert "New: <strong>1</strong>" in page and "Resolved: <strong>0</strong>" in page
+    assert figure(page, "Median time to resolution") == "—"
+
+    assert client.post(f"/complaints/{case_id}/status", data={"status": "resolved"}).status_code == 303
+    page = client.get("/complaints").get_data(as_text=True)
+    assert "New: <strong>0</strong>" in page and "Resolved: <strong>1</strong>" in page
+    assert figure(page, "Median time to resolution") == "5 hours"
+
+
+def test_a_satisfaction_answer_shows_in_the_figures_at_once(client, app, auth, mailbox):
+    case_id, _ = file_case(app, email="p@example.org", consent=True)
+    with in_db(app):
+        services.change_status(Complaint.get_by_id(case_id), "resolved", author=None)
+    auth.login_as("staff")
+    assert figure(client.get("/complaints").get_data(as_text=True), "Average satisfaction") == "—"
+    with in_db(app):
+        services.answer_satisfaction(Complaint.get_by_id(case_id), 2)
+    assert "2.0 / 5" in figure(client.get("/complaints").get_data(as_text=True), "Average satisfaction")
+
+
+def test_a_new_complaint_from_the_public_form_is_counted_at_once(client, app, auth, mailbox):
+    file_case(app)
+    auth.login_as("staff")
+    assert "New: <strong>1</strong>" in client.get("/complaints").get_data(as_text=True)
+    response = client.post("/complaint", data={"kind": "complaint", "message": "The lift is broken again.",
+                                               "email": "lift@example.org", "consent": "y"})
+    assert response.status_code == 303
+    assert "New: <strong>2</strong>" in client.get("/complaints").get_data(as_text=True)
+
+
+def test_a_change_made_by_another_process_shows_within_the_summary_time(client, app, auth, mailbox, monkeypatch):
+    case_id, _ = file_case(app)
+    auth.login_as("staff")
+    assert "New: <strong>1</strong>" in client.get("/complaints").get_data(as_text=True)
+    with in_db(app):  # another web process closes the case: this one is not told
+        Complaint.update(status="closed").where(Complaint.id == case_id).execute()
+    assert "New: <strong>1</strong>" in client.get("/complaints").get_data(as_text=True)
+    later = services.monotonic() + services.SUMMARY_SECONDS
+    monkeypatch.setattr(services, "monotonic", lambda: later)
+    page = client.get("/complaints").get_data(as_text=True)
+    assert "New: <strong>0</strong>" in page and "Closed: <strong>1</strong>" in page
 
 
 def test_the_busiest_pages_stay_within_the_query_budget(client, app, auth, users, mailbox, count_queries):
