@@ -51,7 +51,7 @@ def timed(client, url, n_repeat=1):
 
 def build(rng):
     from app.contacts.models import Interest, Person, PersonInterest, PersonTag
-    from app.contacts.services import tag_choices
+    from app.contacts.services import index_search_terms, tag_choices
     from app.core.timeline import TimelineEntry, refresh_last_interaction
 
     tags = [t.id for t in tag_choices()]
@@ -81,6 +81,7 @@ def build(rng):
                 batch = []
         if batch:
             Person.insert_many(batch).execute()
+        index_search_terms(Person.id > 0)  # insert_many skips save(), which writes the word index
         ids = [i for (i,) in Person.select(Person.id).tuples()]
         PersonTag.insert_many([{"person": i, "tag": rng.choice(tags)} for i in ids if i % 4 == 0]).execute()
         PersonInterest.insert_many([{"person": i, "interest": rng.choice(interests)} for i in ids if i % 3 == 0]).execute()

@@ -23,7 +23,7 @@ from anyascii import anyascii
 from peewee import IntegrityError, fn
 
 from app.contacts.data_models import DistinctPair, MergeRecord
-from app.contacts.models import Person
+from app.contacts.models import Person, PersonSearchTerm
 from app.contacts.services import normalise_email, normalise_phone
 from app.core import timeline
 from app.core.audit import record_audit
@@ -241,8 +241,10 @@ def merge_fields() -> list:
 
 def person_foreign_keys() -> list:
     """Every foreign key in the application that points at a person, whichever
-    pillar's table it lives in."""
-    return sorted(Person._meta.backrefs, key=lambda f: (f.model._meta.table_name, f.name))
+    pillar's table it lives in; not the search word index, which is the card's own
+    words (kept by Person.save() and a trigger), never moved, shown or exported."""
+    return sorted((f for f in Person._meta.backrefs if f.model is not PersonSearchTerm),
+                  key=lambda f: (f.model._meta.table_name, f.name))
 
 
 def row_values(instance) -> dict:

@@ -14,8 +14,9 @@ BOM = "\ufeff"
 # A spreadsheet treats a cell starting with one of these as a formula (or
 # as the start of one); a leading apostrophe makes it plain text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Not for export: search and blocking keys and the erasure mark are Kith's bookkeeping.
-_NOT_EXPORTED = {"dedupe_name", "dedupe_sound", "erased_at", "search_text"}
+# Not for export: search and blocking keys, the erasure mark and the last interaction
+# (derived from the timeline, kept by timeline.record()) are Kith's bookkeeping.
+_NOT_EXPORTED = {"dedupe_name", "dedupe_sound", "erased_at", "search_text", "last_interaction_at"}
 CHUNK = 2000
 
 

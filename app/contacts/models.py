@@ -35,6 +35,37 @@ def digits(text: str | None) -> str:
     return re.sub(r"\D", "", text or "")
 
 
+_CJK = re.compile(r"[\u2e80-\u9fff\u3040-\u30ff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]")
+_NON_WORD = re.compile(r"[\W_]+")
+TERM_LENGTH = 100
+
+
+def search_terms(search_text: str | None) -> set[str]:
+    """The words of a search column that a word prefix finds: each word as written
+    (an email, "hu-77"), its pieces between punctuation, its digits, and for
+    Chinese, Japanese or Korean text every tail of the word (so any character or
+    run of characters in a name matches)."""
+    terms = set()
+    for token in (search_text or "").replace("|", " ").split():
+        terms.add(token)
+        terms.update(piece for piece in _NON_WORD.split(token) if piece)
+        if (number := digits(token)) and number != token:
+            terms.add(number)
+        if _CJK.search(token):
+            terms.update(token[i:] for i in range(1, len(token)))
+    return {t[:TERM_LENGTH] for t in terms if t and t != "-"}
+
+
+def prefix_bounds(word: str) -> tuple[str, str]:
+    """(low, high) with low <= term < high exactly for the terms starting with
+    `word` in code point order (an index range scan on SQLite and PostgreSQL)."""
+    word = word[:TERM_LENGTH]
+    following = ord(word[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000  # surrogates are no characters; the next one is U+E000
+    return word, word[:-1] + chr(min(following, 0x10FFFF))
+
+
 class Person(BaseModel):
     first_name = CharField(max_length=200, default="")
     last_name = CharField(max_length=200, default="")
@@ -54,7 +85,8 @@ class Person(BaseModel):
     person_class = CharField(max_length=1, null=True, index=True)  # A, B or C
     updated_at = DateTimeField(default=utcnow)
     # Folded names, emails, phone digits and card number; kept by save() (and
-    # refresh_search_text() for bulk writes) so one LIKE finds a card.
+    # refresh_search_text() for bulk writes) with its words in PersonSearchTerm,
+    # which search looks up (the column itself only for pieces inside words).
     search_text = TextField(default="")
     # When the person last did something or staff last logged contact with them (the
     # newest timeline entry whose kind counts as an interaction; see
@@ -90,7 +122,42 @@ class Person(BaseModel):
         self.updated_at = utcnow()
         if kwargs.get("only"):
             kwargs["only"] = list(kwargs["only"]) + [Person.search_text, Person.updated_at]
-        return super().save(*args, **kwargs)
+        with self._meta.database.atomic():
+            saved = super().save(*args, **kwargs)
+            PersonSearchTerm.replace_for({self.id: self.search_text})
+        return saved
+
+
+class PersonSearchTerm(BaseModel):
+    """One word of a card's search column (see search_terms()), so a search looks up
+    word prefixes through an index instead of scanning every card. Kept with the
+    column by Person.save() and refresh_search_text(); the database trigger that
+    empties the column when names change by plain SQL (a merge, an erasure) deletes
+    the card's words (0160_search_terms)."""
+
+    person = ForeignKeyField(Person, backref="search_terms", on_delete="CASCADE")
+    term = CharField(max_length=TERM_LENGTH)
+
+    class Meta:
+        indexes = ((("term", "person"), False),)
+
+    @classmethod
+    def replace_for(cls, texts: dict[int, str]) -> None:
+        """Replace the terms of these cards (person id -> search column)."""
+        if not texts:
+            return
+        ids = list(texts)
+        for start in range(0, len(ids), 500):
+            cls.delete().where(cls.person.in_(ids[start:start + 500])).execute()
+        rows = [(pid, term) for pid, text in texts.items() for term in sorted(search_terms(text))]
+        # Plain multi-row INSERTs: building a peewee query row by row costs ten
+        # times what the database does (an import writes ten words a card).
+        database = cls._meta.database
+        insert = f'INSERT INTO "{cls._meta.table_name}" ("{cls.person.column_name}", "{cls.term.column_name}") VALUES '
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start:start + 1000]
+            database.execute_sql(insert + ", ".join([f"({database.param}, {database.param})"] * len(chunk)),
+                                 [value for row in chunk for value in row])
 
 
 class Organisation(BaseModel):

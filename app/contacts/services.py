@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 import re
 
 import phonenumbers
 from flask import current_app, has_app_context
-from peewee import CharField, fn
+from peewee import CharField
 
 from app.contacts.models import (BUILTIN_GROUPS, ContactPoint, Consent, CustomField, CustomValue, Interest,  # noqa: F401
-                                 Link, Organisation, Person, PersonInterest, PersonTag, Reminder, Tag,
-                                 digits, fold)
+                                 Link, Organisation, Person, PersonInterest, PersonSearchTerm, PersonTag,
+                                 Reminder, Tag, digits, fold, prefix_bounds)
 from app.core.audit import record_audit
 from app.core.db import utcnow, write_transaction
 
@@ -76,18 +78,34 @@ def has_consent(person: Person, topic: str) -> bool:
 
 
 def refresh_search_text(batch: int = 5000) -> int:
-    """Fill the search column of cards written in bulk (insert_many skips save());
-    returns how many were filled."""
+    """Fill the search column and its words of cards written in bulk (insert_many
+    skips save()) or emptied by the trigger; returns how many were filled."""
     filled = 0
     while True:
         people = list(Person.select().where(Person.search_text == "").limit(batch))
         if not people:
             return filled
         with write_transaction():
+            texts = {}
             for person in people:
-                text = person.compute_search_text() or "-"
+                texts[person.id] = text = person.compute_search_text() or "-"
                 Person.update(search_text=text).where(Person.id == person.id).execute()
+            PersonSearchTerm.replace_for(texts)
         filled += len(people)
+
+
+def index_search_terms(where, batch: int = 5000) -> int:
+    """Write the search terms of the cards matching `where` from their search column
+    (after a bulk insert that filled the column itself); returns how many cards.
+    In batches of cards, so indexing a whole database stays small in memory."""
+    done, last_id = 0, 0
+    while True:
+        texts = dict(Person.select(Person.id, Person.search_text).where(where, Person.id > last_id)
+                     .order_by(Person.id).limit(batch).tuples())
+        if not texts:
+            return done
+        PersonSearchTerm.replace_for(texts)
+        done, last_id = done + len(texts), max(texts)
 
 
 # ---- cards -----------------------------------------------------------------
@@ -183,22 +201,39 @@ SORTS = {"name": (Person.last_name, Person.first_name), "created": (Person.creat
 PHONE_LIKE = re.compile(r"^[\d\s()+\-./]{5,}$")
 
 
+def _cards_with_word_starting(word: str):
+    """The ids of cards with a word starting with `word`: a range of the word index."""
+    low, high = prefix_bounds(word)
+    return (PersonSearchTerm.select(PersonSearchTerm.person)
+            .where(PersonSearchTerm.term >= low, PersonSearchTerm.term < high))
+
+
 def search_condition(q: str):
-    """A WHERE condition matching any part of a name (any script, any accents
-    and case), an email, a phone in any formatting, or a card number."""
+    """A WHERE condition matching the start of any word of a name (any script, any
+    accents and case; any character of a Chinese name), an email, a phone in any
+    formatting, or a card number; a word that starts no word of any card matches
+    inside words. Words are looked up through person_search_term."""
     q = (q or "").strip()
     if PHONE_LIKE.match(q) and len(digits(q)) >= 4:
         # A number written with its national or international prefix is searched in
-        # international form; a fragment ("123 4567") as the digits typed.
+        # international form (a word prefix); a fragment ("123 4567") as the digits
+        # typed anywhere in a number, which only the search column can tell.
         normalised = normalise_phone(q) if q.lstrip("( ").startswith(("+", "0")) else None
-        return Person.search_text.contains(digits(normalised or q)) | (Person.card_number == q)
-    cond = None
-    for word in fold(q).split(" "):
-        if not word:
-            continue
-        part = Person.search_text.contains(word)
-        cond = part if cond is None else cond & part
-    return cond
+        if normalised:
+            return Person.id.in_(_cards_with_word_starting(digits(normalised))) | (Person.card_number == q)
+        return Person.search_text.contains(digits(q)) | (Person.card_number == q)
+    starting, inside = None, []
+    for word in fold(q).split():
+        cards = _cards_with_word_starting(word)
+        if cards.exists():
+            # The cards having every word are intersected in the index, before any card is read.
+            starting = cards if starting is None else starting & cards
+        else:
+            # A word that starts no word of any card ("ikol") is looked for inside words
+            # ("Nikolett"): a scan of the search column that only such rare queries pay.
+            inside.append(Person.search_text.contains(word))
+    parts = ([Person.id.in_(starting)] if starting is not None else []) + inside
+    return functools.reduce(operator.and_, parts) if parts else None
 
 
 def search_people(q: str = "", *, archived: bool = False, sort: str = "name", desc: bool = False,
@@ -213,8 +248,8 @@ def search_people(q: str = "", *, archived: bool = False, sort: str = "name", de
         query = query.where(Person.archived_at.is_null())
     columns = SORTS.get(sort, SORTS["name"])
     if cond is not None:
-        # A text search scans the search column once; ordering through the
-        # name index instead would visit every row in index order (much slower).
+        # A text search picks its few cards through the word index; ordering
+        # through the name index instead would visit every row in index order.
         columns = [c.concat("") if isinstance(c, CharField) else c for c in columns]
     order = [c.desc() if desc else c for c in columns] + [Person.id.desc() if desc else Person.id]
     query = query.order_by(*order)
@@ -223,14 +258,13 @@ def search_people(q: str = "", *, archived: bool = False, sort: str = "name", de
     return query
 
 
-def search_page(query, page: int, per_page: int, searching: bool) -> tuple[list, int]:
-    """One page of a people query and the total count; a search gets both from one
-    scan (a window count), a plain list counts through the indexes."""
-    if not searching:
-        return list(query.paginate(page, per_page)), query.order_by().count()
-    rows = list(query.select_extend(fn.COUNT(Person.id).over().alias("total_count")).paginate(page, per_page))
-    if rows:
-        return rows, rows[0].total_count
+def search_page(query, page: int, per_page: int) -> tuple[list, int]:
+    """One page of a people query and the total count: a second query through the
+    indexes (a search's through the word index), skipped when the first page holds
+    every match."""
+    rows = list(query.paginate(page, per_page))
+    if page == 1 and len(rows) < per_page:
+        return rows, len(rows)
     return rows, query.order_by().count()
 
 
