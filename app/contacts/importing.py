@@ -13,15 +13,16 @@ import io
 import json
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _, lazy_gettext as _l
-from peewee import CharField, DateField, ForeignKeyField, IntegerField, TextField
+from peewee import CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
 
 from app.contacts.data_models import ImportJob, ImportRowReport
 from app.contacts.duplicates import name_keys, refresh_name_keys
-from app.contacts.services import normalise_phone
+from app.contacts.services import index_search_terms, normalise_phone
 from app.contacts.models import STAGES, Person
 from app.core.audit import record_audit
 from app.core.db import utcnow, write_transaction
@@ -54,17 +55,28 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        data.decode("utf-8")
+    if _is_utf8(data):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000], cp_isolation=_DETECTABLE[1:]).best()
     if best is None:
         return "cp1250"
     return best.encoding.replace("_", "-")
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether the bytes are valid UTF-8, checked a megabyte at a time: decoding
+    a whole upload at once would hold it twice over (up to four bytes a character)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), 1 << 20):
+            decoder.decode(view[start:start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode(data: bytes, encoding: str) -> str:
@@ -133,7 +145,7 @@ NAME_TARGETS = {
 }
 # Never filled from a file: bookkeeping and keys.
 _NOT_IMPORTED = {"id", "created_at", "archived_at", "dedupe_name", "dedupe_sound", "erased_at",
-                 "updated_at", "search_text"}
+                 "updated_at", "search_text", "last_interaction_at"}
 
 
 def targets() -> dict:
@@ -383,6 +395,68 @@ def run_import(job_id: int) -> None:
         raise
 
 
+class FirstLines:
+    """The line on which each key (an email, a phone...) first appeared in the
+    file, so a later row can point at it. The keys' 64-bit hashes and the lines
+    sit in two flat arrays (open addressing, a third to two thirds full): 18
+    to 36 bytes a key against about 90 for a dict of hash -> line, which at
+    300,000 keys is 25 MB. Two keys of one file sharing a 64-bit hash is a
+    one-in-a-billion chance at that size."""
+
+    def __init__(self, slots: int = 1024):
+        self.hashes = array("q", bytes(8 * slots))  # 0 marks a free slot
+        self.lines = array("i", bytes(4 * slots))
+        self.mask = slots - 1
+        self.count = 0
+
+    def get(self, key: str) -> int | None:
+        digest = hash(key) or 1  # 0 is kept for free slots
+        hashes, mask = self.hashes, self.mask
+        slot = digest & mask
+        while (found := hashes[slot]) != digest:
+            if not found:
+                return None
+            slot = (slot + 1) & mask
+        return self.lines[slot]
+
+    def setdefault(self, key: str, line: int) -> int:
+        """The line already kept for the key, or this one, now kept."""
+        digest = hash(key) or 1
+        hashes, mask = self.hashes, self.mask
+        slot = digest & mask
+        while (found := hashes[slot]) != digest:
+            if not found:
+                hashes[slot], self.lines[slot] = digest, line
+                self.count += 1
+                if 3 * self.count > 2 * len(hashes):
+                    self._grow()
+                return line
+            slot = (slot + 1) & mask
+        return self.lines[slot]
+
+    def _grow(self) -> None:
+        old = zip(self.hashes, self.lines)
+        size = 2 * len(self.hashes)
+        self.hashes, self.lines = hashes, lines = array("q", bytes(8 * size)), array("i", bytes(4 * size))
+        self.mask = mask = size - 1
+        for digest, line in old:
+            if digest:
+                slot = digest & mask
+                while hashes[slot]:
+                    slot = (slot + 1) & mask
+                hashes[slot], lines[slot] = digest, line
+
+
+# One encoder for every report row: json.dumps with options builds a new one
+# each call, which at a report row per file row shows in the import's time.
+_to_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+# Name keys looked up in the database and remembered across batches; past
+# this many the memory is cleared, as a 100,000-name file could otherwise
+# keep every name of the file a second time.
+KNOWN_NAMES = 20_000
+
+
 class Importer:
     """One run over a job's file, batch by batch."""
 
@@ -393,9 +467,8 @@ class Importer:
         self.policy = self.options.get("on_duplicate", "skip")
         self.mapping = job.column_map
         self.fields = {f.name: f for f in Person._meta.sorted_fields}
-        # Keys seen earlier in this file -> line, to catch duplicates inside it;
-        # kept as 64-bit hashes, a third of the memory of the strings.
-        self.seen: dict[str, dict] = {"email": {}, "phone": {}, "card_number": {}, "name": {}}
+        # Keys seen earlier in this file -> line, to catch duplicates inside it.
+        self.seen = {key: FirstLines() for key in ("email", "phone", "card_number", "name")}
         # name key -> (id, name) of the oldest card with it, or None: none.
         self.known_names: dict[str, tuple | None] = {}
 
@@ -434,10 +507,10 @@ class Importer:
     def _remember(self, row: Row, line: int) -> None:
         for key in ("email", "phone", "card_number"):
             if row.values.get(key):
-                self.seen[key].setdefault(hash(row.values[key]), line)
+                self.seen[key].setdefault(row.values[key], line)
         name_key = row.values.get("_name_key")
         if name_key:
-            self.seen["name"].setdefault(hash(name_key), line)
+            self.seen["name"].setdefault(name_key, line)
 
     def _commit(self, batch: list) -> None:
         checked = [check_row(line, cells, self.mapping, self.header, self.options, self.fields)
@@ -466,11 +539,12 @@ class Importer:
                 self._remember(row, row.line)
                 continue
             card = values.get("card_number")
-            if card and (card in existing["card_number"] or hash(card) in self.seen["card_number"]):
+            card_line = self.seen["card_number"].get(card) if card else None
+            if card and (card in existing["card_number"] or card_line is not None):
                 # "Create anyway" cannot give one card number to two cards.
                 holder_id, holder = existing["card_number"].get(card, (None, ""))
                 if holder_id is None:
-                    reason = ["card_taken_line", {"value": card, "line": self.seen["card_number"][hash(card)]}]
+                    reason = ["card_taken_line", {"value": card, "line": card_line}]
                 else:
                     reason = ["card_taken", {"value": card, "name": holder, "id": holder_id}]
                 reports.append(self._report(row, "error", [reason], holder_id))
@@ -492,6 +566,8 @@ class Importer:
         number or name key with this batch (a few indexed IN queries)."""
         found = {"email": {}, "phone": {}, "card_number": {}, "name": {}}
         database = Person._meta.database
+        if len(self.known_names) > KNOWN_NAMES:
+            self.known_names.clear()
         for key, column in (("email", "email"), ("phone", "phone"), ("card_number", "card_number"),
                             ("name", "dedupe_name")):
             wanted = {row.values.get("_name_key" if key == "name" else key) for row in rows} - {None, ""}
@@ -546,7 +622,7 @@ class Importer:
                 person_id, name = existing[key][value]
                 return {"reason": [code, {"id": person_id, "name": name, "value": value}],
                         "person_id": person_id}
-            line = self.seen[key].get(hash(value))
+            line = self.seen[key].get(value)
             if line is not None:
                 return {"reason": [code + "_line", {"line": line, "value": value}],
                         "line": line, "key": key, "value": value}
@@ -559,7 +635,7 @@ class Importer:
         if name_key in existing["name"]:
             person_id, name = existing["name"][name_key]
             return {"reason": ["dup_name", {"id": person_id, "name": name}], "person_id": person_id}
-        line = self.seen["name"].get(hash(name_key))
+        line = self.seen["name"].get(name_key)
         if line is not None:
             return {"reason": ["dup_name_line", {"line": line}]}
         return None
@@ -579,9 +655,8 @@ class Importer:
                     target[key] = value
 
     def _report(self, row: Row, kind: str, reasons: list, person_id: int | None = None) -> dict:
-        return {"job": self.job.id, "line": row.line, "kind": kind,
-                "reason": json.dumps(reasons, ensure_ascii=False, default=str), "person_id": person_id,
-                "raw": json.dumps(row.cells, ensure_ascii=False)}
+        return {"job": self.job.id, "line": row.line, "kind": kind, "reason": _to_json(reasons),
+                "person_id": person_id, "raw": _to_json(row.cells)}
 
     def _write(self, batch: list, creations: list, updates: dict, reports: list, counts: dict) -> None:
         with write_transaction():
@@ -609,7 +684,10 @@ class Importer:
                 # A bulk insert skips Person.save(), which fills the search column.
                 row["search_text"] = Person(**row).compute_search_text() or "-"
             rows.append(row)
+        before = Person.select(fn.MAX(Person.id)).scalar() or 0
         _bulk_insert(Person, rows)
+        if searchable:
+            index_search_terms(Person.id > before)  # the word index search looks up
 
     def _update_people(self, updates: dict) -> None:
         for person_id, changes in updates.items():

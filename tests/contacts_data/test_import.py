@@ -178,6 +178,21 @@ def test_duplicates_of_existing_cards_follow_the_choice(app, db_session):
     assert "Card number RU-2005 already belongs to Ольга Кузнецова (#3)." in reasons
 
 
+def test_a_row_repeating_one_thousands_of_lines_above_names_that_line(app, db_session):
+    # A dry run writes no card, so only the import's memory of the keys it has
+    # read (kept across batches, growing with the file) can find these.
+    lines = ["name,email,phone,card"] + [f"R{n},r{n}@example.org,+3620{n:07d},C-{n}" for n in range(3000)]
+    lines += ["Again,R1@Example.org,,", "Again,,+36 20 000 1500,", "Again,,,C-2999"]
+    job = start_upload("far.csv", "\n".join(lines).encode(), None)
+    queue_run(job, dry_run=True)
+    job = ImportJob.get_by_id(job.id)
+    assert (job.created_count, job.skipped_count) == (3000, 3)
+    from app.contacts.importing import reasons_of
+    reasons = {r.line: reasons_of(r) for r in ImportRowReport.select().where(ImportRowReport.job == job)}
+    assert reasons == {3002: ["Same email address as line 3."], 3003: ["Same phone number as line 1502."],
+                       3004: ["Same card number as line 3001."]}
+
+
 def test_rows_sharing_only_a_name_are_imported_and_flagged(db_session):
     person("Nikolett", "Nagy", email="other@example.hu")
     data = "Név;E-mail\nNagy Nikolett;nagy.nikolett@example.hu\n".encode("cp1250")
