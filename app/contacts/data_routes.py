@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from app.contacts import duplicates, exporting, importing, privacy
 from app.contacts.data_models import ImportJob, ImportRowReport
 from app.contacts.models import Consent, Person, Segment
+from app.contacts.routes import people_list_query
 from app.contacts.services import record_consent
 from app.core.audit import AuditEvent, record_audit
 from app.core.queue import crontab, periodic_task
@@ -343,14 +344,18 @@ def import_report(job_id):
 @bp.get("/contacts/export.csv")
 @role_required("staff")
 def export_people():
-    """A list or a segment as CSV (?segment=<id>; no segment: everyone not archived)."""
+    """A list or a segment as CSV: ?segment=<id>, ?ids=1,2,3, or the people list's own
+    arguments (q, stage, archived; none: everyone not archived)."""
     segment = request.args.get("segment", type=int)
     if segment is not None and Segment.get_or_none(Segment.id == segment) is None:
         abort(404)
-    query = people_in_segment(segment)
-    if segment is None and request.args.get("ids"):
+    if segment is not None:
+        query = people_in_segment(segment)
+    elif request.args.get("ids"):
         ids = [int(x) for x in request.args["ids"].split(",") if x.strip().isdigit()][:10000]
-        query = query.where(Person.id.in_(ids))
+        query = people_in_segment(None).where(Person.id.in_(ids))
+    else:
+        query = people_list_query(request.args)
     record_audit("contacts.export", "segment" if segment else None, segment,
                  filter=request.args.to_dict())
     stamp = datetime.date.today().isoformat()

@@ -117,3 +117,20 @@ class InterestForm(FlaskForm):
 
 class TagForm(FlaskForm):
     name = StringField(_l("Tag"), validators=[DataRequired(message=_l("Name the tag.")), Length(max=80)])
+
+
+class CustomFieldEditForm(FlaskForm):
+    """Rename a custom field and, for a choice field, edit its choices. The type stays:
+    the values on the cards were checked against it."""
+
+    name = StringField(_l("Field name"), validators=[DataRequired(message=_l("Give the field a name.")),
+                                                     Length(max=120)])
+    choices = TextAreaField(_l("Choices (one per line)"))
+
+    def __init__(self, *args, field_kind: str = "text", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.field_kind = field_kind
+
+    def validate_choices(self, field):
+        if self.field_kind == "choice" and not (field.data or "").strip():
+            raise ValidationError(_l("A choice field needs at least one choice."))

@@ -7,14 +7,15 @@ import json
 import math
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from peewee import JOIN, IntegrityError
 
 from app.auth.models import User
 from app.contacts import services, tasks  # noqa: F401  (tasks register with the queue)
-from app.contacts.forms import (CHANNEL_LABELS, INTEREST_KIND_LABELS, RELATION_LABELS, STAGE_LABELS,
-                                CustomFieldForm, InterestForm, LinkForm, NoteForm, OrganisationForm, PersonForm,
-                                ReminderForm, SegmentForm, TagForm)
+from app.contacts import vocabulary as vocabulary_service
+from app.contacts.forms import (CHANNEL_LABELS, CUSTOM_KIND_LABELS, INTEREST_KIND_LABELS, RELATION_LABELS,
+                                STAGE_LABELS, CustomFieldEditForm, CustomFieldForm, InterestForm, LinkForm, NoteForm,
+                                OrganisationForm, PersonForm, ReminderForm, SegmentForm, TagForm)
 from app.contacts.models import (CLASSES, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest, Link,
                                  Organisation, Person, PersonInterest, PersonTag, Reminder, Segment, Tag)
 from app.core import timeline
@@ -22,7 +23,7 @@ from app.core.audit import record_audit
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.rendering import render
 from app.core.security import has_role, role_required
-from app.core.segments import count_matching
+from app.core.segments import count_matching, segment_used_by
 
 bp = Blueprint("contacts", __name__)
 
@@ -44,6 +45,20 @@ def _labels():
 
 # --- lists and search ----------------------------------------------------------
 
+def people_list_query(args):
+    """The people list's query from its URL arguments (q, stage, archived, sort, dir);
+    the CSV export reads the same arguments, so it exports exactly the list shown."""
+    q = args.get("q", "").strip()
+    archived = args.get("archived") == "1"
+    stage = args.get("stage", "")
+    query = services.search_people(q, archived=archived, sort=args.get("sort", "name"), desc=args.get("dir") == "desc")
+    if archived:
+        query = query.where(Person.archived_at.is_null(False))
+    if stage in STAGES:
+        query = query.where(Person.stage == stage)
+    return query
+
+
 @bp.get("/people")
 @role_required("volunteer")
 def index():
@@ -54,12 +69,8 @@ def index():
     stage = request.args.get("stage", "")
     archived = request.args.get("archived") == "1"
     page = max(request.args.get("page", 1, type=int), 1)
-    query = services.search_people(q, archived=archived, sort=sort, desc=desc)
-    if archived:
-        query = query.where(Person.archived_at.is_null(False))
-    if stage in STAGES:
-        query = query.where(Person.stage == stage)
-    people, total = services.search_page(query, page, PER_PAGE, searching=bool(q))
+    query = people_list_query(request.args)
+    people, total = services.search_page(query, page, PER_PAGE)
     pages = max(math.ceil(total / PER_PAGE), 1)
     archived_matches = 0
     if q and not archived and total == 0:
@@ -86,7 +97,10 @@ def _person_form_choices(form: PersonForm) -> None:
     form.interests.choices = [(i.id, i.name) for i in services.interest_choices()]
 
 
-def _custom_from_request(fields) -> tuple[dict, dict]:
+def _custom_from_request(fields, current: dict | None = None) -> tuple[dict, dict]:
+    """The custom values typed on the card form, and a message per bad one. A value the
+    card holds already stays valid even when an admin has since removed it from the choices."""
+    current = current or {}
     values, errors = {}, {}
     for field in fields:
         raw = request.form.get(f"custom-{field.id}", "").strip()
@@ -103,7 +117,7 @@ def _custom_from_request(fields) -> tuple[dict, dict]:
                 datetime.date.fromisoformat(raw)
             except ValueError:
                 errors[field.id] = _("Enter a date.")
-        elif raw and field.kind == "choice" and raw not in field.choice_list:
+        elif raw and field.kind == "choice" and raw not in field.choice_list and raw != current.get(field.id):
             errors[field.id] = _("Pick one of the choices.")
         values[field.id] = raw
     return values, errors
@@ -126,7 +140,9 @@ def _save(person: Person | None):
     form = PersonForm()
     _person_form_choices(form)
     fields = services.custom_fields()
-    custom, custom_errors = _custom_from_request(fields)
+    current = {} if person is None else dict(CustomValue.select(CustomValue.field, CustomValue.value)
+                                             .where(CustomValue.person == person).tuples())
+    custom, custom_errors = _custom_from_request(fields, current)
     if not form.validate_on_submit() or custom_errors:
         return _form_page(form, person, custom, custom_errors, 400)
     data = {name: getattr(form, name).data for name in (
@@ -429,6 +445,27 @@ def _builder_context(filters: dict) -> dict:
                 count=count_matching(filters), **_labels())
 
 
+def _segment_or_404(segment_id: int) -> Segment:
+    return Segment.get_or_none(Segment.id == segment_id) or abort(404)
+
+
+def _segment_form_page(form, segment, filters, status=200):
+    """The filter builder, for a new segment or a saved one (segment)."""
+    missing = vocabulary_service.missing_references(segment.filters) if segment is not None else []
+    return render("contacts/segment_form.html", form=form, segment=segment, missing=missing,
+                  **_builder_context(filters)), status
+
+
+def _segment_name_taken(form, segment=None) -> bool:
+    others = Segment.select().where(Segment.name == form.name.data.strip())
+    if segment is not None:
+        others = others.where(Segment.id != segment.id)
+    if others.exists():
+        form.name.errors = [_("A segment with this name exists already.")]
+        return True
+    return False
+
+
 @bp.get("/segments")
 @role_required("staff")
 def segments():
@@ -439,8 +476,7 @@ def segments():
 @bp.get("/segments/new")
 @role_required("staff")
 def new_segment():
-    return render("contacts/segment_form.html", form=SegmentForm(formdata=None), segment=None,
-                  **_builder_context(_filters_from(request.args)))
+    return _segment_form_page(SegmentForm(formdata=None), None, _filters_from(request.args))
 
 
 @bp.get("/segments/count")
@@ -455,34 +491,61 @@ def segment_count():
 def create_segment():
     form = SegmentForm()
     filters = _filters_from(request.form)
-    if form.validate_on_submit():
-        if Segment.select().where(Segment.name == form.name.data.strip()).exists():
-            form.name.errors = [_("A segment with this name exists already.")]
-        else:
-            segment = Segment.create(name=form.name.data.strip(), definition=json.dumps(filters), created_by=g.user)
-            record_audit("created", "segment", segment.id)
-            flash(_("Segment saved."), "success")
-            return redirect(url_for("contacts.segment", segment_id=segment.id), 303)
-    return render("contacts/segment_form.html", form=form, segment=None, **_builder_context(filters)), 400
+    if form.validate_on_submit() and not _segment_name_taken(form):
+        segment = Segment.create(name=form.name.data.strip(), definition=json.dumps(filters), created_by=g.user)
+        record_audit("created", "segment", segment.id)
+        flash(_("Segment saved."), "success")
+        return redirect(url_for("contacts.segment", segment_id=segment.id), 303)
+    return _segment_form_page(form, None, filters, 400)
 
 
 @bp.get("/segments/<int:segment_id>")
 @role_required("staff")
 def segment(segment_id):
-    seg = Segment.get_or_none(Segment.id == segment_id) or abort(404)
+    seg = _segment_or_404(segment_id)
     from app.core.segments import people_in_segment
     page = max(request.args.get("page", 1, type=int), 1)
     query = people_in_segment(seg).order_by(Person.last_name, Person.first_name, Person.id)
     total = query.count()
     return render("contacts/segment.html", segment=seg, people=list(query.paginate(page, PER_PAGE)), total=total,
-                  current_page=page, pages=max(math.ceil(total / PER_PAGE), 1), **_labels())
+                  current_page=page, pages=max(math.ceil(total / PER_PAGE), 1),
+                  missing=vocabulary_service.missing_references(seg.filters), **_labels())
+
+
+@bp.get("/segments/<int:segment_id>/edit")
+@role_required("staff")
+def edit_segment(segment_id):
+    """The saved segment in the filter builder: change its filters or its name."""
+    seg = _segment_or_404(segment_id)
+    return _segment_form_page(SegmentForm(formdata=None, name=seg.name), seg, seg.filters)
+
+
+@bp.post("/segments/<int:segment_id>")
+@role_required("staff")
+def update_segment(segment_id):
+    seg = _segment_or_404(segment_id)
+    form = SegmentForm()
+    filters = _filters_from(request.form)
+    if form.validate_on_submit() and not _segment_name_taken(form, seg):
+        old = {"name": seg.name, "filters": seg.filters}
+        Segment.update(name=form.name.data.strip(), definition=json.dumps(filters)).where(
+            Segment.id == seg.id).execute()
+        record_audit("changed", "segment", seg.id, old=old, new={"name": form.name.data.strip(),
+                                                                        "filters": filters})
+        flash(_("Segment saved."), "success")
+        return redirect(url_for("contacts.segment", segment_id=seg.id), 303)
+    return _segment_form_page(form, seg, filters, 400)
 
 
 @bp.post("/segments/<int:segment_id>/delete")
 @role_required("staff")
 def delete_segment(segment_id):
-    seg = Segment.get_or_none(Segment.id == segment_id) or abort(404)
+    seg = _segment_or_404(segment_id)
+    if needed_by := segment_used_by(seg.id):
+        flash(_("This segment is still used by: %(uses)s. Change those first.", uses="; ".join(needed_by)), "error")
+        return redirect(url_for("contacts.segment", segment_id=seg.id), 303)
     seg.delete_instance()
+    record_audit("deleted", "segment", seg.id, name=seg.name, filters=seg.filters)
     flash(_("Segment deleted."), "success")
     return redirect(url_for("contacts.segments"), 303)
 
@@ -490,10 +553,12 @@ def delete_segment(segment_id):
 # --- admin vocabulary -------------------------------------------------------------------------
 
 def _vocabulary_page(status=200, **forms):
+    usage = {vocab: vocabulary_service.usage_counts(vocab) for vocab in vocabulary_service.VOCABULARIES}
     return render("contacts/settings.html", fields=services.custom_fields(), interests=services.interest_choices(),
                   tags=services.tag_choices(), field_form=forms.get("field_form") or CustomFieldForm(formdata=None),
                   interest_form=forms.get("interest_form") or InterestForm(formdata=None),
-                  tag_form=forms.get("tag_form") or TagForm(formdata=None), **_labels()), status
+                  tag_form=forms.get("tag_form") or TagForm(formdata=None), usage=usage,
+                  custom_kind_labels=CUSTOM_KIND_LABELS, **_labels()), status
 
 
 @bp.get("/contacts/settings")
@@ -509,8 +574,9 @@ def add_field():
     form = CustomFieldForm()
     if form.validate_on_submit():
         try:
-            CustomField.create(name=form.name.data.strip(), kind=form.kind.data, choices=form.choices.data or "",
-                               position=CustomField.select().count())
+            field = CustomField.create(name=form.name.data.strip(), kind=form.kind.data,
+                                       choices=form.choices.data or "", position=CustomField.select().count())
+            record_audit("created", "custom_field", field.id, name=field.name, kind=field.kind)
             flash(_("Field added."), "success")
             return redirect(url_for("contacts.vocabulary"), 303)
         except IntegrityError:
@@ -524,7 +590,8 @@ def add_interest():
     form = InterestForm()
     if form.validate_on_submit():
         try:
-            Interest.create(name=form.name.data.strip(), kind=form.kind.data)
+            interest = Interest.create(name=form.name.data.strip(), kind=form.kind.data)
+            record_audit("created", "interest", interest.id, name=interest.name, kind=interest.kind)
             flash(_("Interest added."), "success")
             return redirect(url_for("contacts.vocabulary"), 303)
         except IntegrityError:
@@ -538,12 +605,100 @@ def add_tag():
     form = TagForm()
     if form.validate_on_submit():
         try:
-            Tag.create(name=form.name.data.strip())
+            tag = Tag.create(name=form.name.data.strip())
+            record_audit("created", "tag", tag.id, name=tag.name)
             flash(_("Tag added."), "success")
             return redirect(url_for("contacts.vocabulary"), 303)
         except IntegrityError:
             form.name.errors = [_("This tag exists already.")]
     return _vocabulary_page(400, tag_form=form)
+
+
+def _vocabulary_item_or_404(vocab: str, item_id: int):
+    item = vocabulary_service.get_item(vocab, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _refuse_builtin_group():
+    flash(_("Built-in groups cannot be renamed or deleted."), "error")
+    return redirect(url_for("contacts.vocabulary"), 303)
+
+
+def _item_form(vocab: str, item, submitted: bool = False):
+    """The edit form of a field, interest or tag: filled from the item, or from the request."""
+    source = {} if submitted else {"formdata": None, "obj": item}
+    if vocab == "fields":
+        return CustomFieldEditForm(field_kind=item.kind, **source)
+    if vocab == "interests":
+        return InterestForm(**source)
+    return TagForm(**source)
+
+
+def _item_page(vocab: str, item, form, status=200):
+    off_choices = vocabulary_service.values_off_choices(item) if vocab == "fields" else []
+    return render("contacts/vocabulary_item.html", vocab=vocab, item=item, form=form,
+                  cards=vocabulary_service.cards_using(vocab, item), off_choices=off_choices,
+                  custom_kind_labels=CUSTOM_KIND_LABELS, **_labels()), status
+
+
+@bp.get("/contacts/settings/<vocab>/<int:item_id>/edit")
+@role_required("admin")
+def edit_vocabulary_item(vocab, item_id):
+    """Rename a field, interest or tag (and edit a choice field's choices)."""
+    item = _vocabulary_item_or_404(vocab, item_id)
+    if vocabulary_service.is_fixed(vocab, item):
+        return _refuse_builtin_group()
+    return _item_page(vocab, item, _item_form(vocab, item))
+
+
+@bp.post("/contacts/settings/<vocab>/<int:item_id>")
+@role_required("admin")
+def update_vocabulary_item(vocab, item_id):
+    item = _vocabulary_item_or_404(vocab, item_id)
+    if vocabulary_service.is_fixed(vocab, item):
+        return _refuse_builtin_group()
+    form = _item_form(vocab, item, submitted=True)
+    if form.validate_on_submit():
+        try:
+            if vocab == "fields":
+                vocabulary_service.update_custom_field(item, form.name.data, form.choices.data)
+            elif vocab == "interests":
+                vocabulary_service.update_interest(item, form.name.data, form.kind.data)
+            else:
+                vocabulary_service.rename_tag(item, form.name.data)
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("contacts.vocabulary"), 303)
+        except vocabulary_service.NameTaken:
+            form.name.errors = [{"fields": _("A field with this name exists already."),
+                                 "interests": _("This interest exists already."),
+                                 "tags": _("This tag exists already.")}[vocab]]
+    return _item_page(vocab, item, form, 400)
+
+
+@bp.get("/contacts/settings/<vocab>/<int:item_id>/delete")
+@role_required("admin")
+def confirm_delete_vocabulary_item(vocab, item_id):
+    """Before deleting: how many cards and which saved segments use it."""
+    item = _vocabulary_item_or_404(vocab, item_id)
+    if vocabulary_service.is_fixed(vocab, item):
+        return _refuse_builtin_group()
+    return render("contacts/vocabulary_delete.html", vocab=vocab, item=item,
+                  cards=vocabulary_service.cards_using(vocab, item),
+                  segments=vocabulary_service.segments_using(vocab, item.id), **_labels())
+
+
+@bp.post("/contacts/settings/<vocab>/<int:item_id>/delete")
+@role_required("admin")
+def delete_vocabulary_item(vocab, item_id):
+    item = _vocabulary_item_or_404(vocab, item_id)
+    if vocabulary_service.is_fixed(vocab, item):
+        return _refuse_builtin_group()
+    cards = vocabulary_service.delete_item(vocab, item)
+    flash(ngettext("Deleted “%(name)s” and removed it from %(num)s card.",
+                   "Deleted “%(name)s” and removed it from %(num)s cards.", cards, name=item.name), "success")
+    return redirect(url_for("contacts.vocabulary"), 303)
 
 
 @bp.app_context_processor

@@ -37,3 +37,20 @@ def test_volunteer_logs_a_call_in_three_taps(phone_page, live_server, users):
         assert (entry.channel, entry.note, entry.author.email) == ("phone", "Asked about storytime",
                                                                    "volunteer@kith.test")
         assert Person.select().count() == 2
+
+
+def test_the_people_search_fits_a_phone(phone_page, live_server, users):
+    with inside(live_server):
+        save_person(None, {"first_name": "Éva", "last_name": "Kovács", "language": "hu"})
+    page = phone_page
+    browser_login(page, "staff@kith.test")
+    page.goto("/people")
+    # The search box and each filter take the whole width, one under the other,
+    # not squeezed side by side into one row.
+    search = page.locator("#q").bounding_box()
+    stage = page.locator("#stage").bounding_box()
+    assert search["width"] > 280 and stage["width"] > 280
+    assert stage["y"] > search["y"] + search["height"]
+    page.fill("#q", "kov")
+    expect(page.locator("#people-results")).to_contain_text("Éva Kovács")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
