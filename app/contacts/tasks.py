@@ -9,15 +9,20 @@ from flask import current_app
 
 from app.auth.models import User
 from app.contacts.models import Person, Reminder
+from app.core.clock import local_now, local_today
 from app.core.db import write_transaction
 from app.core.mail import send_mail
 from app.core.queue import crontab, periodic_task
 
 
+# The hour, in the organisation's time zone, from which the day's reminders go out.
+MORNING = datetime.time(7, 0)
+
+
 def send_due_reminders(today: datetime.date | None = None) -> int:
     """Email each user their reminders falling due today or earlier, once per due date;
     returns how many emails were queued."""
-    today = today or datetime.date.today()
+    today = today or local_today()
     rows = list(Reminder.select(Reminder, Person, User)
                 .join(Person, on=(Reminder.person == Person.id))
                 .switch(Reminder).join(User, on=(Reminder.assignee == User.id))
@@ -36,11 +41,22 @@ def send_due_reminders(today: datetime.date | None = None) -> int:
     return len(by_user)
 
 
-@periodic_task(crontab(minute="0", hour="6"))
+def morning_round(now: datetime.datetime | None = None) -> int:
+    """Send the day's reminders once the organisation's morning has come (the
+    scheduler runs in UTC, the library opens in local time); returns how many
+    emails were queued."""
+    now = now or local_now()
+    if now.time() < MORNING:
+        return 0
+    return send_due_reminders(now.date())
+
+
+@periodic_task(crontab(minute="*/15"))
 def morning_reminders():
-    # Idempotent: a reminder is marked emailed_on=its due date in the same
-    # transaction that queues the email, so a rerun sends nothing twice.
-    send_due_reminders()
+    # Every quarter hour, so a worker started late in the morning or after a
+    # restart still sends. Idempotent: a reminder is marked emailed_on=its due
+    # date in the same transaction that queues the email.
+    morning_round()
 
 
 @periodic_task(crontab(minute="*"))

@@ -11,6 +11,7 @@ from flask_babel import get_locale, gettext as _, ngettext
 
 from app.contacts.models import Person
 from app.core.audit import record_audit
+from app.core.clock import local_today
 from app.core.db import write_transaction
 from app.core.rendering import render, wants_fragment
 from app.core.security import client_address, has_role, public, rate_limited, role_required
@@ -431,7 +432,7 @@ def policy_update():
 @role_required("staff")
 def celebrations():
     oldest, youngest = services.oldest_and_youngest()
-    today = services.local_today()
+    today = local_today()
     return render("loyalty/celebrations.html", upcoming=services.upcoming_celebrations(today), oldest=oldest,
                   youngest=youngest, longest=services.longest_members(), today=today)
 

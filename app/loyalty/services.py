@@ -11,15 +11,15 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import zoneinfo
 
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, IntegrityError, fn
 
 from app.contacts.models import Person
 from app.contacts.services import has_consent
 from app.core import timeline
+from app.core.clock import local_now, local_today
 from app.core.db import is_sqlite, utcnow, write_transaction
 from app.core.links import external_url
 from app.core.mail import send_mail
@@ -110,12 +110,6 @@ def balance_of(person) -> int:
     """The person's points: the sum of their ledger rows."""
     return (LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.points), 0))
             .where(LedgerEntry.person == person).scalar()) or 0
-
-
-def local_today() -> datetime.date:
-    """Today in the organisation's time zone."""
-    zone = zoneinfo.ZoneInfo(current_app.config["KITH"].timezone)
-    return datetime.datetime.now(zone).date()
 
 
 def _months_before(day: datetime.date, months: int) -> datetime.date:
@@ -262,8 +256,8 @@ def award_by_rule(person, rule_code: str, *, units: int = 1, note: str = "", aut
 
 def given_today_by(author, person) -> int:
     """Points this author gave this person since midnight (organisation time)."""
-    zone = zoneinfo.ZoneInfo(current_app.config["KITH"].timezone)
-    midnight = datetime.datetime.combine(local_today(), datetime.time(), zone)
+    now = local_now()
+    midnight = datetime.datetime.combine(now.date(), datetime.time(), now.tzinfo)
     since = midnight.astimezone(datetime.UTC).replace(tzinfo=None)
     return (LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.points), 0))
             .where(LedgerEntry.author == author, LedgerEntry.person == person,

@@ -21,7 +21,7 @@ from flask import current_app
 from peewee import fn
 
 from app.auth.models import User
-from app.contacts.models import Person
+from app.contacts.models import Person, Segment
 from app.contacts.services import find_or_create_person, record_consent
 from app.core.audit import record_audit
 from app.core.db import db, is_sqlite, utcnow, write_transaction
@@ -29,7 +29,7 @@ from app.core.i18n import text_direction
 from app.core.links import external_url
 from app.core.mail import (TEMPORARY_ERRORS, PermanentFailure, clean_header, compose, deliver,
                            open_transport, render_mail, send_mail)
-from app.core.segments import people_in_segment
+from app.core.segments import people_in_segment, uses_segments
 from app.core.timeline import TimelineEntry
 from app.core.tokens import consume_token, issue_token, sign, unsign
 from app.newsletters.models import (Delivery, Issue, IssueList, IssueVersion, NewsletterList,
@@ -387,6 +387,17 @@ def title_of(issue: Issue, versions: dict[str, IssueVersion], language: str, fal
 
 # --- the audience -----------------------------------------------------------------
 
+@uses_segments
+def unsent_issues_narrowed_by(segment_id: int) -> list[str]:
+    """Draft and scheduled issues that send only to this segment (a sent issue's
+    audience is frozen, so it no longer needs the segment)."""
+    from flask_babel import get_locale, gettext as _
+
+    issues = list(Issue.select().where(Issue.segment_id == segment_id, Issue.status.in_(("draft", "scheduled"))))
+    language = str(get_locale() or "en")
+    return [_("Newsletter “%(title)s”", title=title_of(issue, versions_of(issue), language)) for issue in issues]
+
+
 def audience_query(list_ids: list[int], segment_id: int | None = None):
     """Active subscribers of these lists who may be mailed: not archived, with an
     address that is not suppressed; internal lists reach active users only;
@@ -402,7 +413,12 @@ def audience_query(list_ids: list[int], segment_id: int | None = None):
                     Person.email.not_in(suppressed),
                     (NewsletterList.visibility == "public") | Person.email.in_(users)))
     if segment_id:
-        query = query.where(Person.id.in_(people_in_segment(segment_id).select(Person.id)))
+        try:
+            narrowed = people_in_segment(segment_id).select(Person.id)
+        except Segment.DoesNotExist:
+            # Deleted before deletions were guarded: reach nobody rather than everyone.
+            return query.where(False)
+        query = query.where(Person.id.in_(narrowed))
     return query
 
 

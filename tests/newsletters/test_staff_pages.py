@@ -232,3 +232,34 @@ def test_overview_stays_within_the_query_budget(app, client, auth, draft, count_
     with count_queries() as counted:
         assert client.get("/newsletters/lists/1").status_code == 200
     assert counted.count <= 20
+
+
+def test_a_segment_a_draft_issue_sends_to_cannot_be_deleted_under_it(app, client, auth):
+    from app.contacts.models import Segment
+
+    with app.app_context(), db.connection_context():
+        news = make_list()
+        subscribe(news, "reader@example.org", "Reader")
+        readers = Segment.create(name="Hungarian readers", definition='{"languages": ["hu"]}')
+        issue = make_issue([news], {"en": ("Spring news", "Hello")}, segment_id=readers.id)
+    auth.login_as("staff")
+    response = client.post(f"/segments/{readers.id}/delete", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "still used by" in html and "Spring news" in html
+    with app.app_context(), db.connection_context():
+        assert Segment.get_or_none(Segment.id == readers.id) is not None
+        # Once the issue is sent its audience is frozen: the segment may go.
+        Issue.update(status="sent").where(Issue.id == issue.id).execute()
+    client.post(f"/segments/{readers.id}/delete")
+    with app.app_context(), db.connection_context():
+        assert Segment.get_or_none(Segment.id == readers.id) is None
+    assert client.get(f"/newsletters/issues/{issue.id}").status_code == 200
+
+
+def test_an_issue_whose_segment_is_gone_reaches_nobody(app, staff_client):
+    with app.app_context(), db.connection_context():
+        news = make_list()
+        subscribe(news, "reader@example.org", "Reader")
+        issue = make_issue([news], {"en": ("Spring news", "Hello")}, segment_id=987)
+        assert services.count_audience([news.id], 987) == 0
+    assert staff_client.get(f"/newsletters/issues/{issue.id}").status_code == 200
