@@ -157,7 +157,7 @@ def main() -> int:
         print(f"duplicate_check_p95_ms: {timings[int(len(timings) * 0.95)]:.1f} ms")
 
     # The whole run's peak, building the test data included.
-    print(f"rss_mb: {max(setup_peak, peak_rss_mb()):.0f} MB")
+    print(f"io_rss_mb: {max(setup_peak, peak_rss_mb()):.0f} MB")  # the whole run, test data included
     return 0
 
 

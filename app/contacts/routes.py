@@ -614,16 +614,15 @@ def add_tag():
     return _vocabulary_page(400, tag_form=form)
 
 
-def _vocabulary_item_or_404(vocab: str, item_id: int):
+def _editable_item_or_404(vocab: str, item_id: int):
+    """The field, interest or tag to change; built-in groups send the admin back with a message."""
     item = vocabulary_service.get_item(vocab, item_id)
     if item is None:
         abort(404)
+    if vocabulary_service.is_fixed(vocab, item):
+        flash(_("Built-in groups cannot be renamed or deleted."), "error")
+        abort(redirect(url_for("contacts.vocabulary"), 303))
     return item
-
-
-def _refuse_builtin_group():
-    flash(_("Built-in groups cannot be renamed or deleted."), "error")
-    return redirect(url_for("contacts.vocabulary"), 303)
 
 
 def _item_form(vocab: str, item, submitted: bool = False):
@@ -647,18 +646,14 @@ def _item_page(vocab: str, item, form, status=200):
 @role_required("admin")
 def edit_vocabulary_item(vocab, item_id):
     """Rename a field, interest or tag (and edit a choice field's choices)."""
-    item = _vocabulary_item_or_404(vocab, item_id)
-    if vocabulary_service.is_fixed(vocab, item):
-        return _refuse_builtin_group()
+    item = _editable_item_or_404(vocab, item_id)
     return _item_page(vocab, item, _item_form(vocab, item))
 
 
 @bp.post("/contacts/settings/<vocab>/<int:item_id>")
 @role_required("admin")
 def update_vocabulary_item(vocab, item_id):
-    item = _vocabulary_item_or_404(vocab, item_id)
-    if vocabulary_service.is_fixed(vocab, item):
-        return _refuse_builtin_group()
+    item = _editable_item_or_404(vocab, item_id)
     form = _item_form(vocab, item, submitted=True)
     if form.validate_on_submit():
         try:
@@ -681,9 +676,7 @@ def update_vocabulary_item(vocab, item_id):
 @role_required("admin")
 def confirm_delete_vocabulary_item(vocab, item_id):
     """Before deleting: how many cards and which saved segments use it."""
-    item = _vocabulary_item_or_404(vocab, item_id)
-    if vocabulary_service.is_fixed(vocab, item):
-        return _refuse_builtin_group()
+    item = _editable_item_or_404(vocab, item_id)
     return render("contacts/vocabulary_delete.html", vocab=vocab, item=item,
                   cards=vocabulary_service.cards_using(vocab, item),
                   segments=vocabulary_service.segments_using(vocab, item.id), **_labels())
@@ -692,9 +685,7 @@ def confirm_delete_vocabulary_item(vocab, item_id):
 @bp.post("/contacts/settings/<vocab>/<int:item_id>/delete")
 @role_required("admin")
 def delete_vocabulary_item(vocab, item_id):
-    item = _vocabulary_item_or_404(vocab, item_id)
-    if vocabulary_service.is_fixed(vocab, item):
-        return _refuse_builtin_group()
+    item = _editable_item_or_404(vocab, item_id)
     cards = vocabulary_service.delete_item(vocab, item)
     flash(ngettext("Deleted “%(name)s” and removed it from %(num)s card.",
                    "Deleted “%(name)s” and removed it from %(num)s cards.", cards, name=item.name), "success")
