@@ -14,6 +14,7 @@ from app.contacts.models import (BUILTIN_GROUPS, ContactPoint, Consent, CustomFi
                                  Link, Organisation, Person, PersonInterest, PersonSearchTerm, PersonTag,
                                  Reminder, Tag, digits, fold, prefix_bounds)
 from app.core.audit import record_audit
+from app.core.clock import local_today
 from app.core.db import utcnow, write_transaction
 
 
@@ -277,7 +278,7 @@ def add_reminder(person: Person, assignee, due: datetime.date, note: str, create
 
 def due_reminders(user, today: datetime.date | None = None):
     """The open reminders of this user due today or earlier, with their people."""
-    today = today or datetime.date.today()
+    today = today or local_today()
     return (Reminder.select(Reminder, Person).join(Person)
             .where(Reminder.assignee == user, Reminder.done_at.is_null(), Reminder.due <= today)
             .order_by(Reminder.due, Reminder.id))
@@ -290,6 +291,6 @@ def complete_reminder(reminder: Reminder) -> None:
 
 def snooze_reminder(reminder: Reminder, days: int = 1, today: datetime.date | None = None) -> None:
     """Move a reminder to a later day (it will be emailed again then)."""
-    today = today or datetime.date.today()
+    today = today or local_today()
     Reminder.update(due=max(today, reminder.due) + datetime.timedelta(days=days)).where(
         Reminder.id == reminder.id).execute()

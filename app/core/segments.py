@@ -16,6 +16,7 @@ import datetime
 from peewee import fn
 
 from app.contacts.models import Consent, CustomValue, Person, PersonInterest, PersonTag, Segment
+from app.core.clock import local_today
 from app.core.db import utcnow
 
 
@@ -90,7 +91,7 @@ def apply_filters(query, filters: dict):
     if end := _date(filters.get("member_since_to")):
         query = query.where(Person.member_since <= end)
     if (days := _int(filters.get("renewal_due_days"))) is not None:
-        query = query.where(Person.renewal_date <= datetime.date.today() + datetime.timedelta(days=days))
+        query = query.where(Person.renewal_date <= local_today() + datetime.timedelta(days=days))
     if month := _int(filters.get("birthday_month")):
         query = query.where(Person.birthday.is_null(False),
                             fn.SUBSTR(Person.birthday.cast("TEXT"), 6, 2) == f"{month:02d}")
