@@ -1,5 +1,5 @@
-"""Tables of the clean-database, import/export and privacy tools: import jobs
-and their per-row report, merge history, pairs staff marked "not the same"."""
+"""Tables of the clean-database, import/export and privacy tools: import jobs,
+their uploaded files and per-row report, merge history, pairs staff marked "not the same"."""
 from __future__ import annotations
 
 import json
@@ -20,8 +20,6 @@ class ImportJob(BaseModel):
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     filename = CharField(max_length=255, default="")
-    # The raw upload; emptied once the real import has finished.
-    content = BlobField(null=True)
     encoding = CharField(max_length=20, default="utf-8")
     delimiter = CharField(max_length=2, default=",")
     mapping = TextField(default="[]")  # JSON: target field per column
@@ -50,6 +48,24 @@ class ImportJob(BaseModel):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ImportFile(BaseModel):
+    """The bytes of a job's uploaded file, in a table of their own so that the
+    job's progress updates (one a batch) do not rewrite them; deleted once the
+    real import has finished."""
+
+    job = ForeignKeyField(ImportJob, unique=True, backref="files", on_delete="CASCADE")
+    content = BlobField()
+
+    @classmethod
+    def content_of(cls, job_id: int) -> bytes | None:
+        """The job's file, or None once it is gone."""
+        return cls.select(cls.content).where(cls.job == job_id).scalar()
+
+    @classmethod
+    def exists_for(cls, job_id: int) -> bool:
+        return cls.select().where(cls.job == job_id).exists()
 
 
 class ImportRowReport(BaseModel):

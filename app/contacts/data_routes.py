@@ -19,7 +19,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.contacts import duplicates, exporting, importing, privacy
-from app.contacts.data_models import ImportJob, ImportRowReport
+from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
 from app.contacts.models import Consent, Person, Segment
 from app.contacts.routes import people_list_query
 from app.contacts.services import record_consent
@@ -242,7 +242,7 @@ def upload():
             form.file.errors = [_("The file is empty.")]
         else:
             job = importing.start_upload(form.file.data.filename or "import.csv", data, g.user)
-            header, _rows = importing.header_and_rows(job, limit=0)
+            header, _rows = importing.header_and_rows(job, data, limit=0)
             if len(header) < 1 or not any(header):
                 form.file.errors = [_("No columns were found in this file. Is it a CSV file?")]
                 job.delete_instance()
@@ -256,14 +256,15 @@ def upload():
 @role_required("staff")
 def import_mapping(job_id):
     job = _job_or_404(job_id)
-    if job.content is None:
+    content = ImportFile.content_of(job.id)
+    if content is None:
         return redirect(url_for("contacts_data.import_job", job_id=job.id), code=303)
     # Changing the encoding or separator re-reads the file for the preview.
     if request.args.get("encoding") in importing.ENCODINGS:
         job.encoding = request.args["encoding"]
     if request.args.get("delimiter") in importing.DELIMITERS:
         job.delimiter = request.args["delimiter"]
-    header, preview = importing.header_and_rows(job, limit=5)
+    header, preview = importing.header_and_rows(job, content, limit=5)
     if request.args:
         job.mapping = json.dumps(importing.guess_mapping(header))
     form = mapping_form(job, header)
@@ -275,7 +276,8 @@ def import_mapping(job_id):
 @role_required("staff")
 def save_mapping(job_id):
     job = _job_or_404(job_id)
-    if job.content is None or job.status in ("queued", "running"):
+    content = ImportFile.content_of(job.id)
+    if content is None or job.status in ("queued", "running"):
         return redirect(url_for("contacts_data.import_job", job_id=job.id), code=303)
     encoding = request.form.get("encoding")
     delimiter = request.form.get("delimiter")
@@ -283,7 +285,7 @@ def save_mapping(job_id):
         job.encoding = encoding
     if delimiter in importing.DELIMITERS:
         job.delimiter = delimiter
-    header, preview = importing.header_and_rows(job, limit=5)
+    header, preview = importing.header_and_rows(job, content, limit=5)
     form = mapping_form(job, header, data=request.form)
     chosen = [column.data or "" for column in form.columns]
     if form.validate_on_submit():
@@ -308,10 +310,9 @@ def save_mapping(job_id):
 def import_job(job_id):
     """The job's progress (the page polls this same URL while it runs) and,
     once done, its report."""
-    # Polled every second while it runs: read the counters, not the file.
-    job = (ImportJob.select(*[f for f in ImportJob._meta.sorted_fields if f.name != "content"],
-                            ImportJob.content.is_null(False).alias("has_file"))
-           .where(ImportJob.id == job_id).first())
+    # Polled every second while it runs: ask whether the file is there, never read it.
+    has_file = fn.EXISTS(ImportFile.select().where(ImportFile.job == ImportJob.id))
+    job = ImportJob.select(ImportJob, has_file.alias("has_file")).where(ImportJob.id == job_id).first()
     if job is None:
         abort(404)
     reports = (ImportRowReport.select().where(ImportRowReport.job == job.id)
@@ -325,7 +326,8 @@ def import_job(job_id):
 @role_required("staff")
 def run_import(job_id):
     job = _job_or_404(job_id)
-    if FlaskForm().validate_on_submit() and job.content is not None and job.status == "done" and job.dry_run:
+    if (FlaskForm().validate_on_submit() and job.status == "done" and job.dry_run
+            and ImportFile.exists_for(job.id)):
         importing.queue_run(job, dry_run=False)
     return redirect(url_for("contacts_data.import_job", job_id=job.id), code=303)
 

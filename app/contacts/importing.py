@@ -20,7 +20,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
 
-from app.contacts.data_models import ImportJob, ImportRowReport
+from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
 from app.contacts.duplicates import name_keys, refresh_name_keys
 from app.contacts.services import index_search_terms, normalise_phone
 from app.contacts.models import STAGES, Person
@@ -114,11 +114,12 @@ def records(text, delimiter: str):
             yield start, cells
 
 
-def header_and_rows(job: ImportJob, limit: int | None = None):
-    """The header cells and an iterator of (line, cells) for this job's file,
-    decoded as it is read (a 100,000-row file is never one big string)."""
+def header_and_rows(job: ImportJob, content: bytes, limit: int | None = None):
+    """The header cells and an iterator of (line, cells) for the job's file
+    (its content), read with the job's encoding and delimiter and decoded as
+    it is read (a 100,000-row file is never one big string)."""
     codec = "utf-8-sig" if job.encoding == "utf-8" else job.encoding
-    stream = io.TextIOWrapper(io.BytesIO(job.content or b""), encoding=codec, errors="replace", newline="")
+    stream = io.TextIOWrapper(io.BytesIO(content or b""), encoding=codec, errors="replace", newline="")
     rows = records(stream, job.delimiter)
     header = next(rows, (1, []))[1]
     if limit is not None:
@@ -357,13 +358,14 @@ def start_upload(filename: str, data: bytes, user) -> ImportJob:
     encoding = detect_encoding(data)
     text = decode(data[:500_000], encoding)
     delimiter = detect_delimiter(text)
-    job = ImportJob(created_by=user, filename=filename[:255], content=data, encoding=encoding,
-                    delimiter=delimiter)
-    header, _rows = header_and_rows(job, limit=0)
+    job = ImportJob(created_by=user, filename=filename[:255], encoding=encoding, delimiter=delimiter)
+    header, _rows = header_and_rows(job, data, limit=0)
     job.mapping = json.dumps(guess_mapping(header))
     job.options = json.dumps({"on_duplicate": "skip", "region": None, "date_order": "dmy",
                               "header": header})
-    job.save()
+    with write_transaction():
+        job.save()
+        ImportFile.create(job=job, content=data)
     record_audit("contacts.import_upload", "import_job", job.id, filename=job.filename, bytes=len(data))
     return job
 
@@ -385,10 +387,13 @@ def run_import(job_id: int) -> None:
     # together, so a second run resumes after the last committed row and a
     # finished job is left alone.
     job = ImportJob.get_or_none(ImportJob.id == job_id)
-    if job is None or job.status not in ("queued", "running", "failed") or job.content is None:
+    if job is None or job.status not in ("queued", "running", "failed"):
+        return
+    content = ImportFile.content_of(job_id)
+    if content is None:
         return
     try:
-        Importer(job).run()
+        Importer(job, content).run()
     except Exception as exc:  # the page must say what happened, not spin forever
         ImportJob.update(status="failed", message=str(exc)[:500], finished_at=utcnow()).where(
             ImportJob.id == job_id).execute()
@@ -460,8 +465,9 @@ KNOWN_NAMES = 20_000
 class Importer:
     """One run over a job's file, batch by batch."""
 
-    def __init__(self, job: ImportJob):
+    def __init__(self, job: ImportJob, content: bytes):
         self.job = job
+        self.content = content
         self.dry = bool(job.dry_run)
         self.options = job.settings
         self.policy = self.options.get("on_duplicate", "skip")
@@ -475,9 +481,9 @@ class Importer:
     def run(self) -> None:
         job = self.job
         refresh_name_keys()  # cards typed since the last look need their keys to be found
-        header, rows = header_and_rows(job)
+        header, rows = header_and_rows(job, self.content)
         self.header = header
-        total = sum(1 for _ in header_and_rows(job)[1])
+        total = sum(1 for _ in header_and_rows(job, self.content)[1])
         done = job.processed_rows
         ImportJob.update(status="running", total_rows=total, started_at=job.started_at or utcnow()).where(
             ImportJob.id == job.id).execute()
@@ -492,10 +498,10 @@ class Importer:
                 batch = []
         if batch:
             self._commit(batch)
-        done_fields = {ImportJob.status: "done", ImportJob.finished_at: utcnow()}
-        if not self.dry:
-            done_fields[ImportJob.content] = None  # personal data: kept no longer than needed
-        ImportJob.update(done_fields).where(ImportJob.id == job.id).execute()
+        with write_transaction():
+            ImportJob.update(status="done", finished_at=utcnow()).where(ImportJob.id == job.id).execute()
+            if not self.dry:  # personal data: kept no longer than needed
+                ImportFile.delete().where(ImportFile.job == job.id).execute()
         finished = (ImportJob.select(ImportJob.created_count, ImportJob.updated_count, ImportJob.skipped_count,
                                      ImportJob.error_count, ImportJob.flagged_count)
                     .where(ImportJob.id == job.id).get())

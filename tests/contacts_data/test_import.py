@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from app.contacts.data_models import ImportJob, ImportRowReport
+from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
 from app.contacts.importing import (Importer, detect_delimiter, detect_encoding, guess_mapping, parse_date,
                                     queue_run, start_upload)
 from app.contacts.models import Person
@@ -127,7 +127,7 @@ def test_importing_a_real_library_export(client, auth, app, key):
                   .order_by(ImportRowReport.line)]
         assert errors == bad_lines
         assert sorted(p.display_name for p in Person.select()) == sorted(names)
-        assert job.content is None  # the uploaded file is not kept after the import
+        assert ImportFile.content_of(job.id) is None  # the uploaded file is not kept after the import
 
 
 def test_bad_rows_are_reported_with_line_and_reason_and_downloadable(client, auth, app):
@@ -215,6 +215,13 @@ def test_every_valid_row_of_a_big_file_is_imported(db_session):
     assert Person.select().count() == 2490
     # Imported cards are found by the card search like typed ones.
     assert "reader7@example.org" in Person.get(Person.email == "reader7@example.org").search_text
+
+
+def test_a_deleted_job_takes_its_uploaded_file_with_it(db_session):
+    job = start_upload("gone.csv", "first_name,email\nÉva,eva@example.hu\n".encode(), None)
+    assert bytes(ImportFile.content_of(job.id)) == "first_name,email\nÉva,eva@example.hu\n".encode()
+    job.delete_instance()
+    assert ImportFile.select().count() == 0
 
 
 def test_an_interrupted_import_resumes_without_doubling(db_session, monkeypatch):
