@@ -5,6 +5,7 @@ import json
 import re
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from app.auth.models import User
@@ -18,6 +19,10 @@ CUSTOM_KINDS = ("text", "number", "date", "choice", "yesno")
 # The groups a library needs out of the box (stored as built-in tags).
 BUILTIN_GROUPS = ("reliable", "often late", "accessibility needs", "beneficiary", "debtor", "VIP",
                   "evangelist")
+# Built-in groups are stored by their English name; this is how each reads on the page.
+GROUP_LABELS = {"reliable": _l("reliable"), "often late": _l("often late"),
+                "accessibility needs": _l("accessibility needs"), "beneficiary": _l("beneficiary"),
+                "debtor": _l("debtor"), "VIP": _l("VIP"), "evangelist": _l("evangelist")}
 
 _ARABIC_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "أ": "ا", "إ": "ا",
                               "آ": "ا", "ـ": None, "\u200c": " "})
@@ -219,6 +224,11 @@ class Tag(BaseModel):
 
     name = CharField(max_length=80, unique=True)
     builtin = BooleanField(default=False)
+
+    @property
+    def label(self) -> str:
+        """The name to show: a built-in group's in the reader's language, a free tag's as typed."""
+        return str(GROUP_LABELS.get(self.name, self.name)) if self.builtin else self.name
 
 
 class PersonTag(BaseModel):

@@ -93,7 +93,7 @@ def find():
 # --- the card ----------------------------------------------------------------------
 
 def _person_form_choices(form: PersonForm) -> None:
-    form.tags.choices = [(t.id, t.name) for t in services.tag_choices()]
+    form.tags.choices = [(t.id, t.label) for t in services.tag_choices()]
     form.interests.choices = [(i.id, i.name) for i in services.interest_choices()]
 
 

@@ -32,6 +32,18 @@ def test_built_in_groups_exist_out_of_the_box(db_session):
     assert {"reliable", "often late", "accessibility needs", "beneficiary", "debtor", "VIP", "evangelist"} <= names
 
 
+def test_built_in_groups_read_in_the_staff_members_language(client, auth, users, app):
+    with inside(app):
+        reliable = next(t for t in tag_choices() if t.name == "reliable")
+        eva = save_person(None, {"first_name": "Éva", "last_name": "Kovács"}, tag_ids=[reliable.id])
+    auth.login_as("staff")
+    client.post("/language", data={"language": "hu"})
+    assert "megbízható" in client.get(f"/people/{eva.id}").get_data(as_text=True)
+    assert "megbízható" in client.get(f"/people/{eva.id}/edit").get_data(as_text=True)
+    client.post("/language", data={"language": "ru"})
+    assert "надёжный" in client.get("/segments/new").get_data(as_text=True)
+
+
 def test_staff_create_a_card_with_every_field(client, auth, users, app):
     auth.login_as("staff")
     with inside(app):
