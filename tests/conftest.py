@@ -328,6 +328,13 @@ def desktop_page(chromium, live_server):
     context.close()
 
 
+def htmx_settled(page) -> None:
+    """Wait until htmx has swapped and settled every response: content it has just
+    put in the page takes new events only once it is processed."""
+    page.wait_for_function("() => !document.querySelector("
+                           "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+
+
 def browser_login(page, email: str, password: str = PASSWORD) -> None:
     page.goto("/login")
     page.fill("input[name=email]", email)

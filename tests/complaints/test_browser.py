@@ -3,7 +3,7 @@ a staff member changes the status in place."""
 import pytest
 
 from tests.complaints.helpers import file_case
-from tests.conftest import browser_login
+from tests.conftest import browser_login, htmx_settled
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +53,7 @@ def test_staff_changes_the_status_in_place(desktop_page, live_server, users, mai
     desktop_page.goto(f"/complaints/{case_id}")
     desktop_page.select_option("select[name=status]", "in_progress")
     desktop_page.wait_for_selector("text=Status: New → In progress")
+    htmx_settled(desktop_page)
     desktop_page.select_option("select[name=assignee]", label="Staff Tester")
     desktop_page.wait_for_selector("text=Assigned to Staff Tester")
     assert desktop_page.url.endswith(f"/complaints/{case_id}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import browser_login
+from tests.conftest import browser_login, htmx_settled
 
 from .helpers import IMPORT_FILES
 
@@ -25,6 +25,7 @@ def test_staff_import_a_windows_1250_file_with_a_dry_run_first(desktop_page, use
     # A wrong encoding chosen by hand shows at once in the preview (htmx).
     page.select_option("select[name=encoding]", "cp1251")
     expect(page.locator("table.import-preview")).not_to_contain_text("Kovács")
+    htmx_settled(page)
     page.select_option("select[name=encoding]", "cp1250")
     expect(page.locator("table.import-preview")).to_contain_text("Kovács")
     page.click("button[value=dry]")
