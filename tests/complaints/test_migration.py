@@ -48,3 +48,19 @@ def test_the_tables_match_the_models(tmp_path):
             for fields_, _unique in model._meta.indexes:
                 wanted = tuple(model._meta.fields[f].column_name for f in fields_)
                 assert wanted in indexes, (table, wanted)
+
+
+def test_cases_filed_before_the_figures_index_keep_and_count(tmp_path):
+    sqlite = database.open_database(f"sqlite:///{tmp_path / 'kith.db'}")
+    with sqlite.connection_context():
+        database.migrate(sqlite, target="0200_complaints")
+        _insert(sqlite, "complaint", kind="complaint", message="Zaj", token_hash="h1", status="resolved",
+                created_at="2026-01-01 09:00:00", updated_at="2026-01-02")
+        _insert(sqlite, "complaint", kind="praise", message="Köszönöm", token_hash="h2", status="new",
+                created_at="2026-01-03 09:00:00", updated_at="2026-01-03")
+        applied = database.migrate(sqlite)
+        assert "0201_complaint_figures_index" in applied
+        assert sqlite.execute_sql("SELECT kind, status FROM complaint ORDER BY id").fetchall() == [
+            ("complaint", "resolved"), ("praise", "new")]
+        indexes = {index.name for index in sqlite.get_indexes("complaint")}
+        assert any("created_at" in name for name in indexes), indexes
