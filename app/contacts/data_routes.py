@@ -21,9 +21,9 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from app.contacts import duplicates, exporting, importing, privacy
 from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
 from app.contacts.models import Consent, Person, Segment
-from app.contacts.routes import people_list_query
-from app.contacts.services import record_consent
+from app.contacts.services import people_list_query, record_consent
 from app.core.audit import AuditEvent, record_audit
+from app.core.clock import local_today
 from app.core.queue import crontab, periodic_task
 from app.core.rendering import render
 from app.core.segments import people_in_segment
@@ -360,7 +360,7 @@ def export_people():
         query = people_list_query(request.args)
     record_audit("contacts.export", "segment" if segment else None, segment,
                  filter=request.args.to_dict())
-    stamp = datetime.date.today().isoformat()
+    stamp = local_today().isoformat()
     name = f"kith-people-{'segment-%d-' % segment if segment else ''}{stamp}.csv"
     return Response(stream_with_context(exporting.people_csv(query)), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

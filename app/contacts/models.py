@@ -123,13 +123,17 @@ class Person(BaseModel):
         if extra is None and self.id is not None:
             extra = [v for (v,) in ContactPoint.select(ContactPoint.value)
                      .where(ContactPoint.person == self.id).tuples()]
-        self.search_text = self.compute_search_text(extra)
+        # The words change only with the search column: a save that leaves it as
+        # it was (a stage, a note) keeps them.
+        before, self.search_text = self.search_text, self.compute_search_text(extra)
+        words_change = self.id is None or self.search_text != before
         self.updated_at = utcnow()
         if kwargs.get("only"):
             kwargs["only"] = list(kwargs["only"]) + [Person.search_text, Person.updated_at]
         with self._meta.database.atomic():
             saved = super().save(*args, **kwargs)
-            PersonSearchTerm.replace_for({self.id: self.search_text})
+            if words_change:
+                PersonSearchTerm.replace_for({self.id: self.search_text})
         return saved
 
 

@@ -45,20 +45,6 @@ def _labels():
 
 # --- lists and search ----------------------------------------------------------
 
-def people_list_query(args):
-    """The people list's query from its URL arguments (q, stage, archived, sort, dir);
-    the CSV export reads the same arguments, so it exports exactly the list shown."""
-    q = args.get("q", "").strip()
-    archived = args.get("archived") == "1"
-    stage = args.get("stage", "")
-    query = services.search_people(q, archived=archived, sort=args.get("sort", "name"), desc=args.get("dir") == "desc")
-    if archived:
-        query = query.where(Person.archived_at.is_null(False))
-    if stage in STAGES:
-        query = query.where(Person.stage == stage)
-    return query
-
-
 @bp.get("/people")
 @role_required("volunteer")
 def index():
@@ -69,7 +55,7 @@ def index():
     stage = request.args.get("stage", "")
     archived = request.args.get("archived") == "1"
     page = max(request.args.get("page", 1, type=int), 1)
-    query = people_list_query(request.args)
+    query = services.people_list_query(request.args)
     people, total = services.search_page(query, page, PER_PAGE)
     pages = max(math.ceil(total / PER_PAGE), 1)
     archived_matches = 0

@@ -10,7 +10,7 @@ import phonenumbers
 from flask import current_app, has_app_context
 from peewee import CharField
 
-from app.contacts.models import (BUILTIN_GROUPS, ContactPoint, Consent, CustomField, CustomValue, Interest,  # noqa: F401
+from app.contacts.models import (BUILTIN_GROUPS, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest,  # noqa: F401
                                  Link, Organisation, Person, PersonInterest, PersonSearchTerm, PersonTag,
                                  Reminder, Tag, digits, fold, prefix_bounds)
 from app.core.audit import record_audit
@@ -256,6 +256,19 @@ def search_people(q: str = "", *, archived: bool = False, sort: str = "name", de
     query = query.order_by(*order)
     if limit:
         query = query.limit(limit)
+    return query
+
+
+def people_list_query(args):
+    """The people list's query from its URL arguments (q, stage, archived, sort, dir);
+    the CSV export reads the same arguments, so it exports exactly the list shown."""
+    archived = args.get("archived") == "1"
+    query = search_people(args.get("q", "").strip(), archived=archived, sort=args.get("sort", "name"),
+                          desc=args.get("dir") == "desc")
+    if archived:
+        query = query.where(Person.archived_at.is_null(False))
+    if args.get("stage", "") in STAGES:
+        query = query.where(Person.stage == args["stage"])
     return query
 
 

@@ -147,3 +147,15 @@ def test_a_database_from_before_the_word_index_finds_its_people_after_kith_migra
         Person.update(last_name="Nagy").where(Person.first_name == "Éva").execute()
         assert list(search_people("kis")) == []
     assert found == {"kis": ["Éva"], "eva@pel": ["Éva"], "平": ["国平"], "петр ив": ["Иван"]}
+
+
+def test_a_save_that_leaves_the_search_words_alone_keeps_them_and_a_rename_replaces_them(app, users):
+    with inside(app):
+        eva = save_person(None, {"first_name": "Éva", "last_name": "Kovács"})
+        rows = lambda: sorted(PersonSearchTerm.select(PersonSearchTerm.id, PersonSearchTerm.term)  # noqa: E731
+                              .where(PersonSearchTerm.person == eva.id).tuples())
+        before = rows()
+        save_person(Person.get_by_id(eva.id), {"stage": "active"})
+        assert rows() == before  # the same rows, not rewritten
+        save_person(Person.get_by_id(eva.id), {"last_name": "Tóth"})
+        assert "toth" in {term for _, term in rows()} and "kovacs" not in {term for _, term in rows()}
