@@ -33,7 +33,10 @@ def register_template_helpers(app) -> None:
             "user_has_role": lambda minimum: has_role(user, minimum),
         }
 
+    from app.core.names import in_language
+
     app.jinja_env.filters.update(
+        in_language=in_language,
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         number=lambda value: format_number(value) if value is not None else "",
