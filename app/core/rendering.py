@@ -33,7 +33,7 @@ def register_template_helpers(app) -> None:
             "user_has_role": lambda minimum: has_role(user, minimum),
         }
 
-    from app.core.names import in_language
+    from app.core.translated import in_language
 
     app.jinja_env.filters.update(
         in_language=in_language,

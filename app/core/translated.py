@@ -1,4 +1,4 @@
-"""Names per language for data that staff name (tiers, interests, lists,
+"""Translated names for data that staff name (tiers, interests, lists,
 membership types, categories…): the one mechanism every area uses.
 
 A name is stored as a JSON object {"en": "Book bag", "hu": "Vászontáska"} in a

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from peewee import SqliteDatabase
 
 from app.core.db import BaseModel
-from app.core.names import NamesField, in_language, names_fields, names_from_form, names_into_form
+from app.core.translated import NamesField, in_language, names_fields, names_from_form, names_into_form
 
 
 def test_name_in_the_readers_language_else_default_else_english(app):
