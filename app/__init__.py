@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, **con
     from app.core.i18n import init_i18n
     from app.core.queue import configure_queue
     from app.core.rendering import register_template_helpers
+    from app.core.compression import compress_response
     from app.core.security import add_security_headers
+    from app.core.static_files import init_static_files
     from app.auth.session import load_signed_in_user
 
     settings = settings or load_settings()
@@ -87,6 +89,8 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, **con
             database.db.close()
 
     app.after_request(add_security_headers)
+    app.after_request(compress_response)
+    init_static_files(app, settings.instance_path / "static")
 
     for module_name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)
