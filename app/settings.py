@@ -188,3 +188,16 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
 def sqlite_file(url: str) -> Path:
     """The file path of a sqlite:/// URL (already checked by load_settings)."""
     return Path(unquote(url[len("sqlite:///"):].split("?", 1)[0]))
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def load_log_level(environ=None) -> str:
+    """KITH_LOG_LEVEL: how much Kith's own loggers say (INFO by default; the
+    libraries it uses say only warnings unless DEBUG is asked for)."""
+    env = os.environ if environ is None else environ
+    level = (env.get("KITH_LOG_LEVEL") or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"KITH_LOG_LEVEL: use one of {', '.join(LOG_LEVELS)}")
+    return level

@@ -155,3 +155,101 @@ def test_a_separate_worker_process_delivers_queued_mail(instance, smtp_server):
         worker.send_signal(signal.SIGINT)
         worker.wait(timeout=30)
     assert len(sink.to("reader@kith.test")) == 1
+
+
+def test_version_and_help_name_the_settings(instance):
+    folder, env = instance
+    version = kith(env, "--version", cwd=folder)
+    assert version.returncode == 0 and version.stdout.startswith("kith ")
+    helped = kith(env, "--help", cwd=folder)
+    for variable in ("KITH_DATABASE_URL", "KITH_SMTP_URL", "KITH_BASE_URL", "KITH_LOG_LEVEL"):
+        assert variable in helped.stdout
+    for command in ("serve", "web", "worker", "backup"):
+        options = kith(env, command, "--help", cwd=folder).stdout
+        for line in options.split("Options:")[1].splitlines():
+            if line.strip().startswith("--") and not line.strip().startswith("--help"):
+                assert len(line.split()) > 2, f"{command}: option without help: {line!r}"
+
+
+def test_a_bad_log_level_is_one_clear_line(instance):
+    folder, env = instance
+    result = kith(dict(env, KITH_LOG_LEVEL="loud"), "migrate", cwd=folder)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "kith: KITH_LOG_LEVEL: use one of DEBUG, INFO, WARNING, ERROR"
+
+
+def test_a_port_in_use_is_named_before_anything_starts(instance):
+    import socket
+
+    folder, env = instance
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = kith(env, "serve", "--port", str(port), cwd=folder)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"kith: port {port} on 127.0.0.1 is already in use; choose another with --port"
+    assert "running" not in result.stdout
+
+
+def test_serve_starts_quietly_and_stops_cleanly_on_sigterm(instance):
+    folder, env = instance
+    port = free_port()
+    server = subprocess.Popen([KITH, "serve", "--port", str(port)], env=env, cwd=folder,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(1)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output
+    lines = [line for line in output.splitlines() if line.strip()]
+    applied = [line for line in lines if line.startswith("applied ")]
+    assert len(applied) == len(set(applied))  # each migration once
+    others = [line for line in lines if not line.startswith("applied ")]
+    assert len(others) <= 8, output  # a few lines, not the queue's chatter
+    assert "SIGTERM received, stopping" in output
+    assert others[-1] == "Kith stopped."
+
+
+def test_backup_refuses_the_live_database_and_an_existing_file(instance):
+    folder, env = instance
+    kith(env, "migrate", cwd=folder)
+    live = kith(env, "backup", str(folder / "instance" / "kith.db"), cwd=folder)
+    assert live.returncode == 2 and "live database" in live.stderr
+    existing = folder / "old.db"
+    existing.write_text("keep me")
+    refused = kith(env, "backup", str(existing), cwd=folder)
+    assert refused.returncode == 2 and "--force" in refused.stderr
+    assert existing.read_text() == "keep me"
+    forced = kith(env, "backup", str(existing), "--force", cwd=folder)
+    assert forced.returncode == 0, forced.stderr
+
+
+def test_a_backup_restores_into_a_fresh_instance_with_the_same_data(instance, tmp_path):
+    folder, env = instance
+    kith(env, "demo", cwd=folder)
+    copy = folder / "backup.db"
+    assert kith(env, "backup", str(copy), cwd=folder).returncode == 0
+    fresh = tmp_path / "fresh"
+    (fresh / "instance").mkdir(parents=True)
+    import shutil
+
+    shutil.copy(copy, fresh / "instance" / "kith.db")
+    fresh_env = dict(env, KITH_INSTANCE_PATH=str(fresh / "instance"))
+    migrated = kith(fresh_env, "migrate", cwd=fresh)
+    assert migrated.returncode == 0 and "The database is up to date." in migrated.stdout
+
+    def contents(path):
+        with sqlite3.connect(path) as conn:
+            tables = [row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            return {table: conn.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall() for table in tables}
+
+    assert contents(fresh / "instance" / "kith.db") == contents(folder / "instance" / "kith.db")
