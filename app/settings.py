@@ -167,6 +167,8 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
     for variable, url in (("KITH_DATABASE_URL", database_url), ("KITH_QUEUE_URL", queue_url)):
         if url.startswith("sqlite"):
             _sqlite_path(url, variable, instance)
+        else:
+            _check_driver(variable, url)
 
     return Settings(
         instance_path=instance,
@@ -183,6 +185,16 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         mail_rate=mail_rate,
         bounce_limit=int(bounce_limit),
     )
+
+
+def _check_driver(variable: str, url: str) -> None:
+    """PostgreSQL and Redis drivers come with the `scale` extra, not every install."""
+    import importlib.util
+
+    driver = "psycopg2" if url.startswith("postgres") else "redis"
+    if importlib.util.find_spec(driver) is None:
+        raise SettingsError(f"{variable}: this URL needs the scaled-setup drivers; "
+                            "install them with: pip install 'kith[scale]'")
 
 
 def sqlite_file(url: str) -> Path:

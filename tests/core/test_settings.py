@@ -93,3 +93,16 @@ def test_bad_setting_stops_the_wsgi_server_with_one_line(clean_env):
     assert result.returncode == 1
     assert result.stderr.strip().startswith("kith: KITH_QUEUE_URL: unknown scheme 'kafka'")
     assert "Traceback" not in result.stderr
+
+
+def test_postgresql_without_the_scale_extra_says_how_to_install_it(clean_env, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "psycopg2" else real(name, *a))
+    monkeypatch.setenv("KITH_DATABASE_URL", "postgresql://kith:kith@127.0.0.1/kith")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert str(raised.value) == ("KITH_DATABASE_URL: this URL needs the scaled-setup drivers; "
+                                 "install them with: pip install 'kith[scale]'")
