@@ -28,7 +28,7 @@ from app.settings import Settings, SmtpSettings
 email_validator.TEST_ENVIRONMENT = True
 
 PASSWORD = "correct horse battery"
-# Still scrypt, at a cost that keeps the suite quick; production uses Werkzeug's default.
+# Still scrypt, at a cost that keeps the suite quick; production uses auth.services.PASSWORD_HASH_METHOD.
 FAST_HASH = "scrypt:1024:8:1"
 POSTGRES_URL = os.environ.get("KITH_TEST_DATABASE_URL", "")
 

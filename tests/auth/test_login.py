@@ -97,3 +97,33 @@ def test_password_is_stored_as_a_strong_hash(app, users):
         stored = User.by_email("staff@kith.test").password_hash
     assert PASSWORD not in stored
     assert stored.startswith("scrypt:")
+
+
+def test_a_password_hashed_at_an_older_cost_is_upgraded_at_the_next_sign_in(app, users, client):
+    from werkzeug.security import generate_password_hash
+
+    from app.auth.models import User
+    from app.core.db import db
+
+    with app.app_context(), db.connection_context():
+        User.update(password_hash=generate_password_hash(PASSWORD, method="scrypt:2048:8:1")).where(
+            User.email == "staff@kith.test").execute()
+    assert client.post("/login", data={"email": "staff@kith.test", "password": PASSWORD}).status_code == 303
+    with app.app_context(), db.connection_context():
+        stored = User.by_email("staff@kith.test").password_hash
+    assert stored.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
+    client.post("/logout")
+    assert client.post("/login", data={"email": "staff@kith.test", "password": PASSWORD}).status_code == 303
+
+
+def test_production_hash_meets_owasp_scrypt_guidance_with_bounded_memory():
+    from app.auth.services import PASSWORD_HASH_METHOD
+
+    name, n, r, p = PASSWORD_HASH_METHOD.split(":")
+    n, r, p = int(n), int(r), int(p)
+    memory = 128 * n * r
+    assert name == "scrypt" and r == 8
+    assert memory <= 16 * 1024 * 1024  # bounded: at most 16 MiB per sign-in
+    # OWASP Password Storage Cheat Sheet: scrypt settings of equal strength.
+    owasp = {2 ** 17: 1, 2 ** 16: 2, 2 ** 15: 3, 2 ** 14: 5, 2 ** 13: 10}
+    assert n in owasp and p >= owasp[n]
