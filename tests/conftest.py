@@ -273,7 +273,9 @@ def count_queries():
 
 # --- a real browser --------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
+# The browser: KITH_TEST_CHROMIUM if set, else chromium (or chromium-browser) on the PATH.
+CHROMIUM = os.environ.get("KITH_TEST_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser") \
+    or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 360, "height": 740}
 
@@ -299,7 +301,8 @@ def chromium():
     except in CI, where a missing browser is a failure."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing in CI; browser tests must run there")
+            pytest.fail(f"{CHROMIUM} is missing in CI; browser tests must run there "
+                        "(set KITH_TEST_CHROMIUM or put chromium on the PATH)")
         pytest.skip("no Chromium installed")
     from playwright.sync_api import sync_playwright
 
