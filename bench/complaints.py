@@ -7,6 +7,10 @@ bulk-loads 50,000 cases with their threads, then times through the WSGI app:
   submit_p95_ms       the public form, each post from its own client address
   escalation_scan_ms  the periodic escalation scan (first run, which sends the notices)
   escalation_rescan_ms  the same scan again (nothing new to send)
+  search_p50_ms / search_p95_ms  the complaints page searched by words of
+                      messages (Latin, Cyrillic, Persian, Chinese), names and phones
+Give another size as the first argument (e.g. `python bench/complaints.py 100000`)
+to see how the costs grow.
 Prints `name: value unit` lines; exits 0.
 """
 from __future__ import annotations
@@ -23,7 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-CASES = 50_000
+CASES = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 50_000
+SEARCH_REQUESTS = 60
+WORDS = ("noisy", "reading room", "лифт", "کتابخانه", "阅览室", "Kovács", "+36 30", "lorem", "quiet corner")
 PEOPLE = 20_000
 LIST_REQUESTS = 60
 SUBMIT_REQUESTS = 100
@@ -66,11 +72,13 @@ def build(app, rng):
                 resolved = created + datetime.timedelta(hours=rng.uniform(24, 400)) if status in ("resolved", "closed") else None
                 answer_due = created + datetime.timedelta(hours=category.first_response_hours)
                 fix_due = created + datetime.timedelta(hours=category.resolution_hours)
+                extra = rng.choice(("", "", "Не работает лифт.", "کتابخانه بسته بود.", "儿童阅览室的灯坏了。",
+                                    "A quiet corner would help."))
                 batch.append({
                     "kind": rng.choice(("complaint", "complaint", "suggestion", "praise", "question")),
                     "category": category.id, "channel": rng.choice(("web", "phone", "desk", "email")),
                     "severity": "normal", "status": status,
-                    "message": f"Bench case {n}: the reading room was noisy again " + "lorem ipsum " * rng.randint(2, 30),
+                    "message": f"Bench case {n}: the reading room was noisy again {extra} " + "lorem ipsum " * rng.randint(2, 30),
                     "person": rng.choice(person_ids) if rng.random() < 0.7 else None, "name": "", "language": "en",
                     "consent_to_contact": True, "assignee": rng.choice(staff).id if status != "new" else None,
                     "created_at": created, "updated_at": created,
@@ -96,6 +104,16 @@ def build(app, rng):
                     events = []
             if events:
                 ComplaintEvent.insert_many(events).execute()
+        # The search words, as filing a case writes them.
+        from app.complaints.models import ComplaintSearchText
+        from app.complaints.search import document_text
+
+        with db.atomic():
+            docs = [{"complaint": cid, "document": document_text(message, name, email, phone, ["Checked."])}
+                    for cid, message, name, email, phone in Complaint.select(
+                        Complaint.id, Complaint.message, Complaint.name, Complaint.email, Complaint.phone).tuples()]
+            for start in range(0, len(docs), 2000):
+                ComplaintSearchText.insert_many(docs[start:start + 2000]).execute()
         # Fresh statistics (and PostgreSQL's visibility map), as autovacuum leaves a settled table.
         db.execute_sql("ANALYZE" if db.obj.__class__.__name__ == "SqliteDatabase" else "VACUUM ANALYZE")
         return [c.id for c in categories]
@@ -139,6 +157,17 @@ def main() -> int:
                 timings.append(elapsed)
         print(f"list_p95_ms: {percentile(timings, 0.95):.1f} ms")
         print(f"list_median_ms: {statistics.median(timings):.1f} ms")
+
+        timings = []
+        for n in range(SEARCH_REQUESTS + 5):
+            t0 = time.perf_counter()
+            response = staff.get("/complaints", query_string={"q": WORDS[n % len(WORDS)]})
+            elapsed = (time.perf_counter() - t0) * 1000
+            assert response.status_code == 200, response.status_code
+            if n >= 5:
+                timings.append(elapsed)
+        print(f"search_p50_ms: {statistics.median(timings):.1f} ms")
+        print(f"search_p95_ms: {percentile(timings, 0.95):.1f} ms")
 
         timings = []
         for n in range(SUBMIT_REQUESTS + 5):

@@ -181,3 +181,11 @@ class EscalationNotice(BaseModel):
 
     class Meta:
         indexes = ((("complaint", "step", "due_at"), True),)
+
+
+class ComplaintSearchText(BaseModel):
+    """The words a case is found by (see complaints/search.py); SQLite's FTS5
+    table and PostgreSQL's GIN index are built over this table."""
+
+    complaint = ForeignKeyField(Complaint, unique=True, backref="+", on_delete="CASCADE")
+    document = TextField(default="")

@@ -10,6 +10,7 @@ from flask import current_app, has_app_context
 from peewee import JOIN, SQL, Case, fn
 
 from app.auth.models import User
+from app.complaints.search import index_complaint, text_condition
 from app.complaints.models import (DONE_STATUSES, OPEN_STATUSES, STATUSES, Category, Complaint,
                                    ComplaintEvent, Compensation, EscalationNotice)
 from app.contacts.models import Person
@@ -102,6 +103,7 @@ def file_complaint(*, kind: str, message: str, category: Category | None = None,
     forget_summary()
     ComplaintEvent.create(complaint=complaint, kind="created", author=recorded_by, at=now,
                           new_value=channel)
+    index_complaint(complaint.id)
     if person is not None:
         record_consent(person, CONSENT_TOPIC, consent,
                        source="web-form" if channel == "web" else channel,
@@ -209,11 +211,13 @@ def _filters(*, status, kind, category, assignee, overdue, q, now) -> list:
     q = (q or "").strip()
     if q:
         reference = q.upper().removeprefix("K-").removeprefix("#")
-        if reference.isdigit():
-            conditions.append(Complaint.id == (int(reference) if len(reference) <= 9 else 0))
+        text = text_condition(q)
+        if reference.isdigit() and len(reference) < 5:
+            conditions.append(Complaint.id == int(reference))
+        elif reference.isdigit():  # a long number: a reference or a phone number
+            conditions.append((Complaint.id == (int(reference) if len(reference) <= 9 else 0)) | text)
         else:
-            conditions.append(Complaint.message.contains(q) | Complaint.name.contains(q) |
-                              Complaint.email.contains(q.lower()) | Complaint.phone.contains(q))
+            conditions.append(text if text is not None else (Complaint.id == 0))
     return conditions
 
 
@@ -357,6 +361,7 @@ def add_public_reply(complaint: Complaint, body: str, *, author: User,
     emailed = bool(complaint.email and complaint.consent_to_contact)
     event = ComplaintEvent.create(complaint=complaint, kind="public_reply", body=body.strip(), public=True,
                                   author=author, at=now, emailed=emailed)
+    index_complaint(complaint.id)
     _mark_first_response(complaint, now)
     if complaint.status == "new":
         change_status(complaint, "acknowledged", author=author, now=now)
@@ -370,6 +375,7 @@ def add_note(complaint: Complaint, body: str, *, author: User, now: datetime.dat
     """An internal note on the thread: staff see it, the patron never does."""
     now = now or utcnow()
     event = ComplaintEvent.create(complaint=complaint, kind="note", body=body.strip(), author=author, at=now)
+    index_complaint(complaint.id)
     _touch(complaint, now)
     return event
 
@@ -460,6 +466,7 @@ def add_patron_message(complaint: Complaint, body: str, now: datetime.datetime |
     now = now or utcnow()
     event = ComplaintEvent.create(complaint=complaint, kind="patron_message", body=body.strip(),
                                   public=True, at=now)
+    index_complaint(complaint.id)
     _touch(complaint, now)
     if complaint.status == "resolved":
         change_status(complaint, "in_progress", author=None, now=now)
