@@ -146,7 +146,8 @@ def test_changing_the_password_signs_out_other_devices(app, users):
     phone, desk = app.test_client(), app.test_client()
     for device in (phone, desk):
         device.post("/login", data={"email": "staff@kith.test", "password": PASSWORD})
-    response = desk.post("/account/password", data={"pw-password": "a fresh password", "pw-confirm": "a fresh password"})
+    response = desk.post("/account/password", data={"pw-current": PASSWORD, "pw-password": "a fresh password",
+                                                     "pw-confirm": "a fresh password"})
     assert response.status_code == 303
     assert desk.get("/account").status_code == 200
     assert phone.get("/account").status_code == 302
