@@ -69,6 +69,26 @@ def test_guessing_one_account_from_many_addresses_is_stopped(app, users):
     assert sign_in(app.test_client(), "staff@kith.test", environ={"REMOTE_ADDR": "10.8.1.1"}).status_code == 429
 
 
+def test_simultaneous_guesses_cannot_slip_past_the_account_limit(app, users):
+    """30 wrong passwords at once: exactly 8 are checked, the rest wait 15 minutes."""
+    import threading
+
+    statuses, start = [], threading.Barrier(30)
+
+    def guess(n):
+        browser = app.test_client()
+        start.wait()
+        statuses.append(sign_in(browser, "staff@kith.test", f"guess {n}",
+                                environ={"REMOTE_ADDR": f"10.7.0.{n}"}).status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401] * 8 + [429] * 22
+
+
 # --- sessions end on the server ---------------------------------------------------------
 
 def _copy_cookie(source, target):
