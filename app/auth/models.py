@@ -13,7 +13,8 @@ class User(BaseModel):
     role = CharField(max_length=20, default="volunteer")
     language = CharField(max_length=8, default="en")
     active = BooleanField(default=True)
-    # Bumped on password change or disabling: every older session ends.
+    # No longer read: sessions live in user_session since migration 0190 (the
+    # column stays so that older databases upgrade without a table rebuild).
     session_version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)

@@ -82,10 +82,9 @@ def create_user(email: str, role: str, *, name: str = "", password: str | None =
 def set_password(user: User, password: str) -> None:
     """New password; every session of this user ends (the caller signs the
     browser that asked in again)."""
+    hashed = hash_password(password)  # the slow part, before the write lock
     with write_transaction():
-        User.update(password_hash=hash_password(password),
-                    session_version=User.session_version + 1).where(User.id == user.id).execute()
-        user.session_version += 1
+        User.update(password_hash=hashed).where(User.id == user.id).execute()
         UserSession.end_all_for(user.id)
     record_audit("user.password_set", "user", user.id, user=user)
 
@@ -155,7 +154,7 @@ def set_active(user: User, active: bool, changed_by: User) -> None:
     with write_transaction():
         if not active and user.role == "admin" and user.active and active_admin_count() <= 1:
             raise AccountError("last-admin")
-        User.update(active=active, session_version=User.session_version + 1).where(User.id == user.id).execute()
+        User.update(active=active).where(User.id == user.id).execute()
         user.active = active
         if not active:
             UserSession.end_all_for(user.id)
