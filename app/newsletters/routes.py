@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
-from flask_babel import get_locale, gettext as _, ngettext
+from flask_babel import format_datetime, get_locale, gettext as _, ngettext
 from peewee import fn
 
 from app import csrf
@@ -318,6 +318,11 @@ def schedule(issue_id):
         context = _issue_context(issue)
         context["schedule_form"] = form
         return render("newsletters/issue.html", **context), 400
+    audience = services.count_audience([nl.id for nl in services.lists_of_issue(issue)], issue.segment_id)
+    require_confirmation(ngettext("Send this issue to %(num)s person at the chosen time?",
+                                  "Send this issue to %(num)s people at the chosen time?", audience),
+                         details=[_("Scheduled for %(when)s.", when=format_datetime(form.when_utc(), "full"))],
+                         button=_("Schedule"), cancel_url=url_for("newsletters.show_issue", issue_id=issue_id))
     if not services.schedule_issue(issue, form.when_utc()):
         flash(_("This issue has already been sent."), "error")
     else:

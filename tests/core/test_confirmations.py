@@ -107,6 +107,21 @@ def _send_newsletter():
             lambda: Issue.get_by_id(issue.id).status != "draft")
 
 
+def _schedule_newsletter():
+    import datetime
+
+    from app.newsletters.models import Issue
+    from tests.newsletters.conftest import make_issue, make_list, subscribe
+
+    news = make_list()
+    subscribe(news, "reader@example.org", first_name="Reader")
+    issue = make_issue([news])
+    when = (datetime.datetime.now() + datetime.timedelta(days=3)).strftime("%Y-%m-%dT09:30")
+    return (f"/newsletters/issues/{issue.id}/schedule", {"when": when},
+            "Send this issue to 1 person at the chosen time?",
+            lambda: Issue.get_by_id(issue.id).status == "scheduled")
+
+
 def _disable_user():
     from app.auth.models import User
 
@@ -126,6 +141,7 @@ CASES = {
     "award points to many": ("staff", _bulk_award),
     "email a new tracking link": ("staff", _tracking_link),
     "send a newsletter": ("staff", _send_newsletter),
+    "schedule a newsletter": ("staff", _schedule_newsletter),
     "disable an account": ("admin", _disable_user),
 }
 

@@ -178,7 +178,8 @@ def test_schedule_in_the_organisations_time_zone_and_cancel(client, auth, draft,
     # The test organisation is in Europe/Budapest.
     local = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=2)).astimezone(
         __import__("zoneinfo").ZoneInfo("Europe/Budapest")).replace(hour=9, minute=30, second=0, microsecond=0)
-    response = client.post("/newsletters/issues/1/schedule", data={"when": local.strftime("%Y-%m-%dT%H:%M")})
+    response = client.post("/newsletters/issues/1/schedule", data={"when": local.strftime("%Y-%m-%dT%H:%M"),
+                                                                 "confirmed": "yes"})
     assert response.status_code == 303
     with db.connection_context():
         issue = Issue.get_by_id(1)
