@@ -5,12 +5,24 @@ from flask import Blueprint, abort, flash, g, redirect, request, session, url_fo
 from flask_babel import gettext as _
 
 from app.auth import services, tasks  # noqa: F401  (tasks register with the queue)
-from app.auth.forms import AccountForm, ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from app.auth.forms import (
+    AccountForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    SetPasswordForm,
+)
 from app.auth.session import sign_in, sign_out
 from app.core.pages import safe_next
 from app.core.rendering import render
-from app.core.security import (clear_rate_limit, client_address, forgive_hit, public, rate_limited,
-                                role_required)
+from app.core.security import (
+    clear_rate_limit,
+    client_address,
+    forgive_hit,
+    public,
+    rate_limited,
+    role_required,
+)
 
 bp = Blueprint("auth", __name__)
 

@@ -147,7 +147,7 @@ CASES = {
 
 
 def _confirmation_form(page: str) -> tuple[str, dict[str, list[str]]]:
-    form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', page.split('<main', 1)[1], re.S)
+    form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', page.split("<main", 1)[1], re.DOTALL)
     fields: dict[str, list[str]] = {}
     for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2)):
         fields.setdefault(html.unescape(name), []).append(html.unescape(value))
