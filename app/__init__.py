@@ -6,7 +6,6 @@ import datetime
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.settings import Settings, load_settings
 
@@ -37,7 +36,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, **con
     from app.core.queue import configure_queue
     from app.core.rendering import register_template_helpers
     from app.core.compression import compress_response
-    from app.core.security import add_security_headers
+    from app.core.security import TrustedProxies, add_security_headers
     from app.core.static_files import init_static_files
     from app.auth.session import load_signed_in_user
 
@@ -60,8 +59,8 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, **con
         SEND_FILE_MAX_AGE_DEFAULT=datetime.timedelta(hours=12),
     )
     app.config.update(config)
-    # One reverse proxy in front (the documented setup) sets X-Forwarded-*.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    # X-Forwarded-* only from KITH_TRUSTED_PROXIES (the documented reverse proxy).
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)
 
     database.init_database(settings.database_url)
     configure_queue(app, immediate=testing or config.get("QUEUE_IMMEDIATE", False))

@@ -63,6 +63,7 @@ Settings (environment variables; a .env file is read too):
   KITH_DEFAULT_REGION    country for phone numbers typed without +, e.g. HU
   KITH_MAIL_RATE         newsletter messages per second per worker (0: no limit)
   KITH_BOUNCE_LIMIT      hard bounces before an address is suppressed
+  KITH_TRUSTED_PROXIES   reverse proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1 (unset: none)
   KITH_LOG_LEVEL         DEBUG, INFO (default), WARNING or ERROR
 The README lists every setting with its default."""
 

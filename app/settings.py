@@ -5,6 +5,7 @@ A bad value raises SettingsError with one line that names the variable; the
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import zoneinfo
@@ -49,6 +50,8 @@ class Settings:
     # as the server takes them) and hard bounces before an address is suppressed.
     mail_rate: float = 0.0
     bounce_limit: int = 1
+    # Reverse proxies whose X-Forwarded-* headers are believed (none: never).
+    trusted_proxies: tuple = ()
 
     @property
     def outbox_path(self) -> Path:
@@ -164,6 +167,8 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
     if not bounce_limit.isdigit() or int(bounce_limit) < 1:
         raise SettingsError("KITH_BOUNCE_LIMIT: give a whole number of at least 1, e.g. 1")
 
+    trusted_proxies = parse_trusted_proxies(env.get("KITH_TRUSTED_PROXIES", ""))
+
     for variable, url in (("KITH_DATABASE_URL", database_url), ("KITH_QUEUE_URL", queue_url)):
         if url.startswith("sqlite"):
             _sqlite_path(url, variable, instance)
@@ -184,7 +189,22 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         https=base_url.startswith("https://"),
         mail_rate=mail_rate,
         bounce_limit=int(bounce_limit),
+        trusted_proxies=trusted_proxies,
     )
+
+
+def parse_trusted_proxies(value: str) -> tuple:
+    """KITH_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR)."""
+    networks = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise SettingsError(f"KITH_TRUSTED_PROXIES: cannot read {part!r} as an address or network "
+                                "(example: 127.0.0.1,10.0.0.0/8)") from None
+    return tuple(networks)
 
 
 def _check_driver(variable: str, url: str) -> None:

@@ -344,3 +344,13 @@ def browser_login(page, email: str, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
+
+
+def answer_confirmation(page, yes: bool = True) -> str:
+    """Wait for the page's confirmation dialog (static/confirm.js), answer it,
+    and return the question it asked."""
+    dialog = page.locator("dialog#confirm-dialog[open]")
+    dialog.wait_for()
+    question = dialog.locator("#confirm-dialog-question").inner_text()
+    dialog.locator(f"[data-confirm-answer={'yes' if yes else 'no'}]").click()
+    return question

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from app.auth import services
 from app.auth.forms import InviteForm, RoleForm
 from app.auth.models import User
+from app.core.confirm import require_confirmation
 from app.core.rendering import render, wants_fragment
 from app.core.security import role_required
 
@@ -78,6 +79,10 @@ def change_role(user_id):
 @role_required("admin")
 def toggle_active(user_id):
     user = _user_or_404(user_id)
+    if user.active:  # enabling again needs no question
+        require_confirmation(_("Disable %(name)s? Every session of this account ends now.",
+                               name=user.name or user.email),
+                             button=_("Disable"), cancel_url=url_for("admin.users"))
     try:
         services.set_active(user, not user.active, changed_by=g.user)
     except services.AccountError as exc:

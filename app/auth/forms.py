@@ -43,6 +43,11 @@ class SetPasswordForm(FlaskForm):
     ])
 
 
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password.")),
+                                                               Length(max=500)])
+
+
 class InviteForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter an email address.")),
                                                Email(_l("Enter a valid email address.")),

@@ -1,7 +1,7 @@
 """Staff accounts."""
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, DateTimeField, IntegerField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from app.core.db import BaseModel, utcnow
 
@@ -13,7 +13,8 @@ class User(BaseModel):
     role = CharField(max_length=20, default="volunteer")
     language = CharField(max_length=8, default="en")
     active = BooleanField(default=True)
-    # Bumped on password change or disabling: every older session ends.
+    # No longer read: sessions live in user_session since migration 0190 (the
+    # column stays so that older databases upgrade without a table rebuild).
     session_version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
@@ -25,3 +26,24 @@ class User(BaseModel):
     @classmethod
     def by_email(cls, address: str):
         return cls.get_or_none(cls.email == (address or "").strip().lower())
+
+
+class UserSession(BaseModel):
+    """One signed-in browser. The cookie holds a random key whose hash is kept
+    here; signing out deletes the row, so a copied cookie stops working."""
+
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    key_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "user_session"
+
+    @classmethod
+    def end_all_for(cls, user_id: int, *, except_id: int | None = None) -> int:
+        """End every session of this user (but one); the number ended."""
+        query = cls.delete().where(cls.user == user_id)
+        if except_id is not None:
+            query = query.where(cls.id != except_id)
+        return query.execute()

@@ -4,17 +4,32 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from app.auth import services
-from app.auth.forms import AccountForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from app.auth import services, tasks  # noqa: F401  (tasks register with the queue)
+from app.auth.forms import (
+    AccountForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    SetPasswordForm,
+)
 from app.auth.session import sign_in, sign_out
 from app.core.pages import safe_next
 from app.core.rendering import render
-from app.core.security import client_address, public, rate_limited, role_required
+from app.core.security import (
+    clear_rate_limit,
+    client_address,
+    forgive_hit,
+    public,
+    rate_limited,
+    role_required,
+)
 
 bp = Blueprint("auth", __name__)
 
-LOGIN_PER_ADDRESS = (20, 15 * 60)  # attempts per client address per 15 minutes
-LOGIN_PER_ACCOUNT = (8, 15 * 60)  # attempts at one account per 15 minutes
+# Only failed sign-ins count: a whole library behind one address signs in all
+# morning, while a guessing run stops after 20 wrong passwords (8 at one account).
+LOGIN_PER_ADDRESS = (20, 15 * 60)  # failed attempts per client address per 15 minutes
+LOGIN_PER_ACCOUNT = (8, 15 * 60)  # failed attempts at one account per 15 minutes
 RESET_PER_ADDRESS = (5, 60 * 60)
 
 
@@ -34,9 +49,11 @@ def login_submit():
     if not form.validate_on_submit():
         return render("auth/login.html", form=form), 400
     email = form.email.data.strip().lower()
-    # Both counters run on every attempt, so neither reveals whether the account exists.
-    over_address = rate_limited(f"login-ip:{client_address()}", *LOGIN_PER_ADDRESS)
-    over_account = rate_limited(f"login-account:{email}", *LOGIN_PER_ACCOUNT)
+    address_key, account_key = f"login-ip:{client_address()}", f"login-account:{email}"
+    # Both counters count every attempt first (so neither reveals whether the
+    # account exists, and parallel guesses cannot slip past); a success takes its hit back.
+    over_address = rate_limited(address_key, *LOGIN_PER_ADDRESS)
+    over_account = rate_limited(account_key, *LOGIN_PER_ACCOUNT)
     if over_address or over_account:
         form.password.errors = [_("Too many sign-in attempts. Please wait 15 minutes and try again.")]
         return render("auth/login.html", form=form), 429
@@ -44,6 +61,8 @@ def login_submit():
     if user is None:
         form.password.errors = [_("The email or the password is not right.")]
         return render("auth/login.html", form=form), 401
+    forgive_hit(address_key, LOGIN_PER_ADDRESS[1])
+    clear_rate_limit(account_key)
     sign_in(user)
     return redirect(safe_next(form.next.data, url_for("pages.home")), code=303)
 
@@ -108,7 +127,7 @@ def accept_invitation(token):
 @role_required("volunteer")
 def account():
     form = AccountForm(obj=g.user)
-    return render("auth/account.html", form=form, password_form=SetPasswordForm(prefix="pw"))
+    return render("auth/account.html", form=form, password_form=ChangePasswordForm(prefix="pw"))
 
 
 @bp.post("/account")
@@ -116,7 +135,7 @@ def account():
 def account_update():
     form = AccountForm()
     if not form.validate_on_submit():
-        return render("auth/account.html", form=form, password_form=SetPasswordForm(prefix="pw")), 400
+        return render("auth/account.html", form=form, password_form=ChangePasswordForm(prefix="pw")), 400
     g.user.name = form.name.data.strip()
     g.user.language = form.language.data
     g.user.save(only=["name", "language"])
@@ -128,10 +147,21 @@ def account_update():
 @bp.post("/account/password")
 @role_required("volunteer")
 def account_password():
-    password_form = SetPasswordForm(prefix="pw")
+    """A new password, after the current one: a borrowed or stolen session
+    cannot lock its owner out. Wrong guesses count against the account's
+    sign-in limit."""
+    password_form = ChangePasswordForm(prefix="pw")
     if not password_form.validate_on_submit():
         return render("auth/account.html", form=AccountForm(obj=g.user), password_form=password_form), 400
+    account_key = f"login-account:{g.user.email}"
+    if rate_limited(account_key, *LOGIN_PER_ACCOUNT):
+        password_form.current.errors = [_("Too many sign-in attempts. Please wait 15 minutes and try again.")]
+        return render("auth/account.html", form=AccountForm(obj=g.user), password_form=password_form), 429
+    if not services.password_is(g.user, password_form.current.data):
+        password_form.current.errors = [_("The current password is not right.")]
+        return render("auth/account.html", form=AccountForm(obj=g.user), password_form=password_form), 400
+    clear_rate_limit(account_key)
     services.set_password(g.user, password_form.password.data)
-    sign_in(g.user)  # keep this session; the others end
+    sign_in(g.user)  # this browser stays signed in; every other session has ended
     flash(_("Your password is changed. Other devices have been signed out."), "success")
     return redirect(url_for("auth.account"), code=303)

@@ -7,7 +7,7 @@ from flask import current_app
 from peewee import fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth.models import User
+from app.auth.models import User, UserSession
 from app.core.audit import record_audit
 from app.core.db import utcnow, write_transaction
 from app.core.links import external_url
@@ -80,11 +80,18 @@ def create_user(email: str, role: str, *, name: str = "", password: str | None =
 
 
 def set_password(user: User, password: str) -> None:
-    """New password; every other session of this user ends."""
-    User.update(password_hash=hash_password(password),
-                session_version=User.session_version + 1).where(User.id == user.id).execute()
-    user.session_version += 1
+    """New password; every session of this user ends (the caller signs the
+    browser that asked in again)."""
+    hashed = hash_password(password)  # the slow part, before the write lock
+    with write_transaction():
+        User.update(password_hash=hashed).where(User.id == user.id).execute()
+        UserSession.end_all_for(user.id)
     record_audit("user.password_set", "user", user.id, user=user)
+
+
+def password_is(user: User, password: str) -> bool:
+    """True when this is the user's current password (asked before changing it)."""
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password or "")
 
 
 def invite_user(email: str, role: str, name: str, language: str, invited_by: User) -> User:
@@ -147,6 +154,8 @@ def set_active(user: User, active: bool, changed_by: User) -> None:
     with write_transaction():
         if not active and user.role == "admin" and user.active and active_admin_count() <= 1:
             raise AccountError("last-admin")
-        User.update(active=active, session_version=User.session_version + 1).where(User.id == user.id).execute()
+        User.update(active=active).where(User.id == user.id).execute()
         user.active = active
+        if not active:
+            UserSession.end_all_for(user.id)
     record_audit("user.enabled" if active else "user.disabled", "user", user.id, user=changed_by)

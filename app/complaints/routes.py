@@ -14,6 +14,7 @@ from app.complaints.models import (CHANNELS, COMPENSATIONS, KINDS, SEVERITIES, S
                                    Complaint)
 from app.contacts.models import Person
 from app.core.db import utcnow, write_transaction
+from app.core.confirm import require_confirmation
 from app.core.rendering import render, wants_fragment
 from app.core.security import client_address, has_role, public, rate_limited, role_required
 
@@ -395,6 +396,9 @@ def compensate(complaint_id):
 @role_required("staff")
 def send_tracking_link(complaint_id):
     complaint = _case_or_404(complaint_id)
+    require_confirmation(_("Send a new tracking link? The old link will stop working."),
+                         button=_("Email a new tracking link"),
+                         cancel_url=url_for("complaints.show", complaint_id=complaint_id))
     try:
         with write_transaction():
             services.new_tracking_link(complaint, author=g.user)

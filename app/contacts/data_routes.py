@@ -25,6 +25,7 @@ from app.contacts.services import people_list_query, record_consent
 from app.core.audit import AuditEvent, record_audit
 from app.core.clock import local_today
 from app.core.queue import crontab, periodic_task
+from app.core.confirm import require_confirmation
 from app.core.rendering import render
 from app.core.segments import people_in_segment
 from app.core.security import role_required
@@ -155,6 +156,10 @@ def merge():
         return render("contacts/data/merge.html", a=a, b=b, rows=_merge_rows(a, b), form=form,
                       counts=_related_counts([a.id, b.id])), 400
     survivor, other = (a, b) if keep == "a" else (b, a)
+    require_confirmation(
+        _("Merge these two cards? This cannot be undone, but the other card stays readable in the history."),
+        button=_("Merge the cards"), details=[_("Card to keep: %(name)s", name=survivor.display_name)],
+        cancel_url=url_for("contacts_data.merge_form", a=a.id, b=b.id))
     choices = {}
     for f in duplicates.merge_fields():
         picked = request.form.get(f"field_{f.name}", "a")
@@ -456,6 +461,8 @@ def erase(person_id):
         return redirect(url_for("contacts_data.duplicate_review"), code=303)
     if not form.validate_on_submit():
         return render("contacts/data/erase.html", person=person, form=form), 400
+    require_confirmation(_("Erase this person's data for good?"), button=_("Erase for good"),
+                         details=[person.display_name], cancel_url=url_for("contacts.show", person_id=person.id))
     privacy.erase_person(person, by=g.user)
     flash(_("The personal data was erased. Anonymous counts stay in the reports."), "success")
     return redirect(url_for("pages.home"), code=303)

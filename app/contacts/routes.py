@@ -21,6 +21,7 @@ from app.contacts.models import (CLASSES, STAGES, ContactPoint, Consent, CustomF
 from app.core import timeline
 from app.core.audit import record_audit
 from app.core.i18n import LANGUAGE_NAMES
+from app.core.confirm import is_confirmed, require_confirmation
 from app.core.rendering import render
 from app.core.security import has_role, role_required
 from app.core.segments import count_matching, segment_used_by
@@ -222,6 +223,8 @@ def show(person_id):
 @role_required("staff")
 def archive(person_id):
     person = _person_or_404(person_id)
+    require_confirmation(_("Archive this card?"), button=_("Archive"), details=[person.display_name],
+                         cancel_url=url_for("contacts.show", person_id=person.id))
     services.archive_person(person)
     flash(_("Card archived. It stays findable under archived cards."), "success")
     return redirect(url_for("contacts.show", person_id=person.id), 303)
@@ -310,6 +313,8 @@ def add_link(person_id):
 def delete_link(link_id):
     link = Link.get_or_none(Link.id == link_id) or abort(404)
     person_id = link.person_id
+    require_confirmation(_("Remove this link?"), button=_("Remove"),
+                         cancel_url=url_for("contacts.show", person_id=person_id))
     link.delete_instance()
     flash(_("Link removed."), "success")
     return redirect(url_for("contacts.show", person_id=person_id), 303)
@@ -530,6 +535,8 @@ def delete_segment(segment_id):
     if needed_by := segment_used_by(seg.id):
         flash(_("This segment is still used by: %(uses)s. Change those first.", uses="; ".join(needed_by)), "error")
         return redirect(url_for("contacts.segment", segment_id=seg.id), 303)
+    require_confirmation(_("Delete this segment?"), button=_("Delete segment"), details=[seg.name],
+                         cancel_url=url_for("contacts.segment", segment_id=seg.id))
     seg.delete_instance()
     record_audit("deleted", "segment", seg.id, name=seg.name, filters=seg.filters)
     flash(_("Segment deleted."), "success")
@@ -672,6 +679,8 @@ def confirm_delete_vocabulary_item(vocab, item_id):
 @role_required("admin")
 def delete_vocabulary_item(vocab, item_id):
     item = _editable_item_or_404(vocab, item_id)
+    if not is_confirmed():  # the page that asks is the one with the card count
+        return confirm_delete_vocabulary_item(vocab, item_id)
     cards = vocabulary_service.delete_item(vocab, item)
     flash(ngettext("Deleted “%(name)s” and removed it from %(num)s card.",
                    "Deleted “%(name)s” and removed it from %(num)s cards.", cards, name=item.name), "success")

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime
 import functools
+import ipaddress
 
 from flask import abort, current_app, g, redirect, request, url_for
 from peewee import CharField, DateTimeField, IntegerField
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.db import BaseModel, db, utcnow
 
@@ -65,18 +67,23 @@ class RateLimitCounter(BaseModel):
 
 
 def client_address() -> str:
-    # Behind the documented reverse proxy, ProxyFix has already put the
-    # client's address into remote_addr.
+    # TrustedProxies (below) has already put the client's own address into
+    # remote_addr when the request came through a trusted reverse proxy.
     return request.remote_addr or "unknown"
 
 
+def _window(per_seconds: int) -> datetime.datetime:
+    epoch = int(utcnow().timestamp()) // per_seconds * per_seconds
+    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).replace(tzinfo=None)
+
+
 def rate_limited(key: str, limit: int, per_seconds: int) -> bool:
-    """Count one hit for key; True when it is over `limit` in this window."""
+    """Count one hit for key; True when it is over `limit` in this window.
+    The hit is counted before the work, so simultaneous requests cannot slip
+    past the limit; `forgive_hit` takes it back when the attempt turns out fine."""
     if current_app.config.get("RATELIMIT_DISABLED"):
         return False
-    now = utcnow()
-    epoch = int(now.timestamp()) // per_seconds * per_seconds
-    window = datetime.datetime.fromtimestamp(epoch, datetime.UTC).replace(tzinfo=None)
+    window = _window(per_seconds)
     with db.atomic():
         (RateLimitCounter.insert(key=key[:200], window_start=window, hits=1)
          .on_conflict(conflict_target=[RateLimitCounter.key, RateLimitCounter.window_start],
@@ -88,8 +95,62 @@ def rate_limited(key: str, limit: int, per_seconds: int) -> bool:
     return hits > limit
 
 
+def forgive_hit(key: str, per_seconds: int) -> None:
+    """Take back this window's hit for key (a sign-in that succeeded is not an attempt to count)."""
+    (RateLimitCounter.update(hits=RateLimitCounter.hits - 1)
+     .where(RateLimitCounter.key == key[:200], RateLimitCounter.window_start == _window(per_seconds),
+            RateLimitCounter.hits > 0)
+     .execute())
+
+
+def clear_rate_limit(key: str) -> None:
+    """Forget every hit for key (an account's failed sign-ins, after it signs in)."""
+    RateLimitCounter.delete().where(RateLimitCounter.key == key[:200]).execute()
+
+
 def clear_old_rate_limits(older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
     return RateLimitCounter.delete().where(RateLimitCounter.window_start < utcnow() - older_than).execute()
+
+
+class TrustedProxies:
+    """WSGI middleware: X-Forwarded-For, -Proto and -Host are believed only
+    when the connection comes from KITH_TRUSTED_PROXIES, so a client talking
+    to Kith directly cannot pick the address that every per-address limit
+    counts. Through trusted proxies the client is the last address in
+    X-Forwarded-For that is not itself a trusted proxy."""
+
+    def __init__(self, app, networks):
+        self.app = app
+        self.networks = tuple(networks)
+        # The address is found here; ProxyFix reads the scheme and host only.
+        self.forwarded = ProxyFix(app, x_for=0, x_proto=1, x_host=1)
+
+    def trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def client(self, peer: str, forwarded_for: str) -> str:
+        client = peer
+        for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+            try:
+                ipaddress.ip_address(hop)
+            except ValueError:
+                break  # garbage left of the proxies' own entries: stop at the last real hop
+            client = hop
+            if not self.trusted(hop):
+                break
+        return client
+
+    def __call__(self, environ, start_response):
+        peer = environ.get("REMOTE_ADDR", "")
+        if not self.networks or not self.trusted(peer):
+            return self.app(environ, start_response)
+        environ["kith.proxy_peer"] = peer
+        environ["REMOTE_ADDR"] = self.client(peer, environ.get("HTTP_X_FORWARDED_FOR", ""))
+        return self.forwarded(environ, start_response)
 
 
 CONTENT_SECURITY_POLICY = "; ".join([

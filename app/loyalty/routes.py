@@ -13,6 +13,7 @@ from app.contacts.models import Person
 from app.core.audit import record_audit
 from app.core.clock import local_today
 from app.core.db import write_transaction
+from app.core.confirm import require_confirmation
 from app.core.rendering import render, wants_fragment
 from app.core.security import client_address, has_role, public, rate_limited, role_required
 from app.loyalty import services, tasks  # noqa: F401  (tasks register with the queue)
@@ -151,6 +152,10 @@ def redeem(person_id):
     if reward is None:
         form.reward.errors = [_("Choose a reward.")]
         return _person_page(person, redeem_form=form), _refused(400)
+    require_confirmation(_("Redeem this reward and take its points from the balance?"), button=_("Redeem"),
+                         details=[_("%(reward)s for %(points)s points", reward=reward.name_in(_language()),
+                                    points=reward.cost)],
+                         cancel_url=url_for("loyalty.person", person_id=person.id))
     try:
         services.redeem_reward(person, reward)
     except LoyaltyRefused as exc:
@@ -243,6 +248,11 @@ def bulk_create():
     if not people:
         form.attendees.errors = [_("Nobody matched: no points were awarded.")]
         return render("loyalty/bulk.html", form=form, unknown=unknown), _refused(400)
+    details = [ngettext("%(num)s line matched nobody and gets no points.",
+                        "%(num)s lines matched nobody and get no points.", len(unknown))] if unknown else []
+    require_confirmation(ngettext("Award these points to %(num)s person?", "Award these points to %(num)s people?",
+                                  len(people)),
+                         button=_("Award points"), details=details, cancel_url=url_for("loyalty.bulk_new"))
     try:
         count = services.award_many(people, form.rule.data, units=form.units.data, note=form.note.data or "")
     except LoyaltyRefused as exc:
@@ -396,6 +406,8 @@ def tier_update(tier_id):
 @role_required("admin")
 def tier_delete(tier_id):
     tier = Tier.get_or_none(Tier.id == tier_id) or abort(404)
+    require_confirmation(_("Delete the tier %(name)s?", name=tier.name), button=_("Delete"),
+                         cancel_url=url_for("loyalty.tiers"))
     with write_transaction():
         tier.delete_instance()
     flash(_("Tier %(name)s deleted.", name=tier.name), "success")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import format_datetime, get_locale, gettext as _, ngettext
 from peewee import fn
 
 from app import csrf
 from app.contacts.models import Person
+from app.core.confirm import require_confirmation
 from app.core.rendering import render
 from app.core.security import client_address, public, rate_limited, role_required
 from app.newsletters import services, tasks  # noqa: F401  (tasks register with the queue)
@@ -298,6 +299,10 @@ def send_now(issue_id):
     if issue.status not in ("draft", "scheduled"):
         flash(_("This issue has already been sent."), "error")
         return redirect(url_for("newsletters.show_issue", issue_id=issue_id), code=303)
+    audience = services.count_audience([nl.id for nl in services.lists_of_issue(issue)], issue.segment_id)
+    require_confirmation(ngettext("Send this issue to %(num)s person now?", "Send this issue to %(num)s people now?",
+                                  audience),
+                         button=_("Send now"), cancel_url=url_for("newsletters.show_issue", issue_id=issue_id))
     count = services.start_sending(issue)
     services.record_issue_event("sent", issue, recipients=count)
     flash(_("Sending to %(count)s people has started.", count=count), "success")
@@ -313,6 +318,11 @@ def schedule(issue_id):
         context = _issue_context(issue)
         context["schedule_form"] = form
         return render("newsletters/issue.html", **context), 400
+    audience = services.count_audience([nl.id for nl in services.lists_of_issue(issue)], issue.segment_id)
+    require_confirmation(ngettext("Send this issue to %(num)s person at the chosen time?",
+                                  "Send this issue to %(num)s people at the chosen time?", audience),
+                         details=[_("Scheduled for %(when)s.", when=format_datetime(form.when_utc(), "full"))],
+                         button=_("Schedule"), cancel_url=url_for("newsletters.show_issue", issue_id=issue_id))
     if not services.schedule_issue(issue, form.when_utc()):
         flash(_("This issue has already been sent."), "error")
     else:

@@ -127,7 +127,7 @@ def test_the_last_admin_cannot_be_demoted_or_disabled(client, auth, users):
     demote = client.post(f"/admin/users/{admin_id}/role", data={"role": "staff"}, headers={"HX-Request": "true"})
     assert demote.status_code == 400
     assert "Kith needs at least one active administrator." in demote.get_data(as_text=True)
-    disable = client.post(f"/admin/users/{admin_id}/active", headers={"HX-Request": "true"})
+    disable = client.post(f"/admin/users/{admin_id}/active", data={"confirmed": "yes"}, headers={"HX-Request": "true"})
     assert disable.status_code == 400
     assert client.get("/admin/users").status_code == 200  # still an admin
 
@@ -138,7 +138,7 @@ def test_disabling_a_user_ends_their_session_at_once(app, users):
     assert volunteer.get("/account").status_code == 200
     admin = app.test_client()
     admin.post("/login", data={"email": "admin@kith.test", "password": PASSWORD})
-    admin.post(f"/admin/users/{users['volunteer'].id}/active")
+    admin.post(f"/admin/users/{users['volunteer'].id}/active", data={"confirmed": "yes"})
     assert volunteer.get("/account").status_code == 302
 
 
@@ -146,7 +146,8 @@ def test_changing_the_password_signs_out_other_devices(app, users):
     phone, desk = app.test_client(), app.test_client()
     for device in (phone, desk):
         device.post("/login", data={"email": "staff@kith.test", "password": PASSWORD})
-    response = desk.post("/account/password", data={"pw-password": "a fresh password", "pw-confirm": "a fresh password"})
+    response = desk.post("/account/password", data={"pw-current": PASSWORD, "pw-password": "a fresh password",
+                                                     "pw-confirm": "a fresh password"})
     assert response.status_code == 303
     assert desk.get("/account").status_code == 200
     assert phone.get("/account").status_code == 302

@@ -40,7 +40,7 @@ def test_an_old_token_stops_working_long_after_the_case_closed(client, app, mail
 def test_a_replaced_link_stops_working(client, app, users, auth, mailbox):
     case_id, old_token = file_case(app, email="eva@example.org")
     auth.login_as("staff")
-    assert client.post(f"/complaints/{case_id}/tracking-link").status_code == 303
+    assert client.post(f"/complaints/{case_id}/tracking-link", data={"confirmed": "yes"}).status_code == 303
     new_mail = mailbox.to("eva@example.org")[-1]
     assert new_mail["Subject"] == "Your new tracking link for K-1"
     assert client.get(f"/complaint/track/{old_token}").status_code == 404

@@ -93,7 +93,7 @@ def test_archived_people_leave_lists_but_stay_findable(client, auth, users, app)
         person = save_person(None, {"first_name": "Zsófia", "last_name": "Tóth", "language": "hu"})
     auth.login_as("staff")
     assert "Zsófia Tóth" in client.get("/people").get_data(as_text=True)
-    assert client.post(f"/people/{person.id}/archive").status_code == 303
+    assert client.post(f"/people/{person.id}/archive", data={"confirmed": "yes"}).status_code == 303
     listing = client.get("/people?q=zsofia").get_data(as_text=True)
     assert "Zsófia Tóth" not in listing and "1 archived card matches" in listing
     assert "Zsófia Tóth" in client.get("/people?q=zsofia&archived=1").get_data(as_text=True)

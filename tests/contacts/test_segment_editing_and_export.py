@@ -96,7 +96,7 @@ def test_admins_edit_and_delete_segments_too_and_deleting_is_audited(client, aut
         segment = Segment.create(name="Hungarian", definition=json.dumps({"languages": ["hu"]}))
     auth.login_as("admin")
     assert client.get(f"/segments/{segment.id}/edit").status_code == 200
-    assert client.post(f"/segments/{segment.id}/delete").status_code == 303
+    assert client.post(f"/segments/{segment.id}/delete", data={"confirmed": "yes"}).status_code == 303
     with inside(app):
         assert Segment.get_or_none(Segment.id == segment.id) is None
         [event] = AuditEvent.select().where(AuditEvent.action == "deleted", AuditEvent.target_type == "segment")

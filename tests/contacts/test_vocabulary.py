@@ -156,7 +156,7 @@ def test_deleting_something_in_use_asks_first_then_takes_it_off_every_card(clien
     with inside(app):
         assert link.select().where(column == library[key]).count() == 2  # asking changes nothing
 
-    response = client.post(f"/contacts/settings/{vocab}/{library[key]}/delete")
+    response = client.post(f"/contacts/settings/{vocab}/{library[key]}/delete", data={"confirmed": "yes"})
     assert response.status_code == 303
     settings = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "and removed it from 2 cards." in settings
@@ -174,7 +174,7 @@ def test_deleting_something_nobody_uses_says_so(client, auth, library, app):
     auth.login_as("admin")
     page = client.get(f"/contacts/settings/tags/{spare.id}/delete").get_data(as_text=True)
     assert "Used on 0 cards" in page and "saved segment" not in page
-    assert client.post(f"/contacts/settings/tags/{spare.id}/delete").status_code == 303
+    assert client.post(f"/contacts/settings/tags/{spare.id}/delete", data={"confirmed": "yes"}).status_code == 303
     with inside(app):
         assert Tag.get_or_none(Tag.id == spare.id) is None
 
@@ -204,13 +204,13 @@ def test_only_admins_manage_the_vocabulary(client, auth, library, role):
     assert client.get(f"/contacts/settings/tags/{club}/edit").status_code == 403
     assert client.post(f"/contacts/settings/tags/{club}", data={"name": "x"}).status_code == 403
     assert client.get(f"/contacts/settings/tags/{club}/delete").status_code == 403
-    assert client.post(f"/contacts/settings/tags/{club}/delete").status_code == 403
+    assert client.post(f"/contacts/settings/tags/{club}/delete", data={"confirmed": "yes"}).status_code == 403
 
 
 def test_an_unknown_vocabulary_or_item_is_not_found(client, auth, library):
     auth.login_as("admin")
     assert client.get(f"/contacts/settings/colours/{library['club']}/edit").status_code == 404
-    assert client.post("/contacts/settings/tags/99999/delete").status_code == 404
+    assert client.post("/contacts/settings/tags/99999/delete", data={"confirmed": "yes"}).status_code == 404
 
 
 # --- segments that name a deleted item ----------------------------------------------
@@ -223,8 +223,8 @@ def test_a_segment_naming_a_deleted_tag_still_opens_and_says_so(client, auth, li
         field = Segment.create(name="North branch",
                                definition=json.dumps({"custom": {str(library["branch"]): "North"}}))
     auth.login_as("admin")
-    client.post(f"/contacts/settings/tags/{library['club']}/delete")
-    client.post(f"/contacts/settings/fields/{library['branch']}/delete")
+    client.post(f"/contacts/settings/tags/{library['club']}/delete", data={"confirmed": "yes"})
+    client.post(f"/contacts/settings/fields/{library['branch']}/delete", data={"confirmed": "yes"})
 
     page = client.get(f"/segments/{either.id}").get_data(as_text=True)
     assert "1 person" in page and "Anna Kovács" in page  # the VIP half still works

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import browser_login, htmx_settled
+from tests.conftest import answer_confirmation, browser_login, htmx_settled
 
 from .helpers import IMPORT_FILES
 
@@ -51,9 +51,9 @@ def test_staff_merge_two_cards_picking_fields(desktop_page, users, live_server):
     page.goto("/contacts/duplicates")
     page.click("text=Compare and merge")
     page.check("input[name=field_email][value=b]")
-    page.on("dialog", lambda dialog: dialog.accept())
     page.click("text=Merge the cards")
-    page.wait_for_load_state()
+    answer_confirmation(page)
+    page.wait_for_selector("text=The cards were merged")
     with live_server.app_context(), db.connection_context():
         merged = Person.get_by_id(a.id)
         assert (merged.email, merged.phone) == ("i.petrov@example.ru", "+74951234567")

@@ -181,7 +181,7 @@ def test_merge_page_shows_both_cards_side_by_side_and_merges(client, auth, app):
         b = person("Ivan", "Petrov", email="i.petrov@example.ru", phone="+74951234567")
     page = client.get(f"/contacts/merge?a={a.id}&b={b.id}").get_data(as_text=True)
     assert "ivan.petrov@example.ru" in page and "i.petrov@example.ru" in page and "+74951234567" in page
-    response = client.post("/contacts/merge", data={"a": a.id, "b": b.id, "keep": "a", "field_email": "b",
+    response = client.post("/contacts/merge", data={"a": a.id, "b": b.id, "keep": "a", "field_email": "b", "confirmed": "yes",
                                                     "field_phone": "b", "field_first_name": "a"})
     assert response.status_code == 303
     with app.app_context(), db.connection_context():

@@ -97,7 +97,7 @@ def test_erasure_removes_personal_data_and_keeps_the_counts(client, auth, app, m
     assert "cannot be restored" in page
     refused = client.post(f"/contacts/people/{maryam}/erase", data={})
     assert refused.status_code == 400 and "Tick the box to confirm." in refused.get_data(as_text=True)
-    response = client.post(f"/contacts/people/{maryam}/erase", data={"confirm": "y"})
+    response = client.post(f"/contacts/people/{maryam}/erase", data={"confirm": "y", "confirmed": "yes"})
     assert response.status_code == 303
     from app.contacts import models
 
@@ -123,7 +123,7 @@ def test_erasure_removes_personal_data_and_keeps_the_counts(client, auth, app, m
         assert erased.user_email == "staff@kith.test" and erased.target_id == maryam
         assert "maryam" not in json.dumps(
             [e.details for e in AuditEvent.select()], ensure_ascii=False).lower()
-    assert "already erased" in client.post(f"/contacts/people/{maryam}/erase", data={"confirm": "y"},
+    assert "already erased" in client.post(f"/contacts/people/{maryam}/erase", data={"confirm": "y", "confirmed": "yes"},
                                            follow_redirects=True).get_data(as_text=True)
 
 

@@ -7,7 +7,7 @@ import pytest
 from app.contacts.models import Person
 from app.core import db as database
 from app.loyalty.services import award_points, save_reward
-from tests.conftest import browser_login, text_of
+from tests.conftest import answer_confirmation, browser_login, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -49,14 +49,13 @@ def test_staff_redeem_a_reward_after_confirming(desktop_page, live_server, eva):
                     available_from=None, available_until=None)
     browser_login(desktop_page, "staff@kith.test")
     desktop_page.goto(f"/loyalty/people/{eva.id}")
-    asked = []
-    desktop_page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     desktop_page.click("form[action$='/redeem'] button[type=submit]")
+    assert answer_confirmation(desktop_page) == "Redeem this reward and take its points from the balance?"
     desktop_page.wait_for_selector("text=Book bag redeemed for 60 points.")
-    assert asked == ["Redeem this reward and take its points from the balance?"]
     assert desktop_page.locator(".loyalty-balance").first.inner_text() == "20 points"
     # A second try is refused with the reason, shown in the page.
     desktop_page.click("form[action$='/redeem'] button[type=submit]")
+    answer_confirmation(desktop_page)
     desktop_page.wait_for_selector("text=Not enough points: the reward costs 60, the balance is 20.")
 
 

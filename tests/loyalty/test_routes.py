@@ -134,11 +134,11 @@ def test_staff_redeem_a_reward_at_the_desk(client, auth, eva, data):
     bag = data(lambda: save_reward(None, names={"en": "Book bag"}, descriptions={}, cost=40, stock=2, active=True,
                                    available_from=None, available_until=None))
     auth.login_as("staff")
-    response = client.post(f"/loyalty/people/{eva.id}/redeem", data={"reward": bag.id}, follow_redirects=True)
+    response = client.post(f"/loyalty/people/{eva.id}/redeem", data={"reward": bag.id, "confirmed": "yes"}, follow_redirects=True)
     assert "Book bag redeemed for 40 points." in page(response)
     assert balance(data, eva) == 20
     assert data(lambda: Reward.get_by_id(bag.id).stock) == 1
-    again = client.post(f"/loyalty/people/{eva.id}/redeem", data={"reward": bag.id})
+    again = client.post(f"/loyalty/people/{eva.id}/redeem", data={"reward": bag.id, "confirmed": "yes"})
     assert again.status_code == 409
     assert "Not enough points: the reward costs 40, the balance is 20." in page(again)
 
@@ -277,7 +277,7 @@ def test_bad_settings_are_explained(client, auth, form, message):
 def test_staff_award_an_events_attendees_and_hear_which_lines_matched_nobody(client, auth, eva, data):
     other = data(lambda: Person.create(first_name="Wei", last_name="Li", email="li.wei@example.org"))
     auth.login_as("staff")
-    response = client.post("/loyalty/bulk", data={
+    response = client.post("/loyalty/bulk", data={"confirmed": "yes",
         "rule": "event", "units": "1", "note": "Poetry night", "segment": "",
         "attendees": "KITH-00042\nLI.WEI@example.org\nnobody@example.org\n\n"})
     html = page(response)
@@ -288,7 +288,7 @@ def test_staff_award_an_events_attendees_and_hear_which_lines_matched_nobody(cli
 def test_a_bulk_award_to_everyone_reaches_each_person_not_archived(client, auth, eva, data):
     archived = data(lambda: Person.create(first_name="Gone", archived_at=datetime.datetime(2026, 1, 1)))
     auth.login_as("staff")
-    response = client.post("/loyalty/bulk", data={"rule": "visit", "units": "1", "segment": "all"},
+    response = client.post("/loyalty/bulk", data={"confirmed": "yes", "rule": "visit", "units": "1", "segment": "all"},
                            follow_redirects=True)
     assert "Points awarded to 1 person." in page(response)
     assert balance(data, eva) == 5 and balance(data, archived) == 0
@@ -296,7 +296,7 @@ def test_a_bulk_award_to_everyone_reaches_each_person_not_archived(client, auth,
 
 def test_a_bulk_award_needs_someone_to_award(client, auth):
     auth.login_as("staff")
-    response = client.post("/loyalty/bulk", data={"rule": "visit", "units": "1", "segment": "", "attendees": ""})
+    response = client.post("/loyalty/bulk", data={"confirmed": "yes", "rule": "visit", "units": "1", "segment": "", "attendees": ""})
     assert response.status_code == 400 and "Choose a segment or list the attendees." in page(response)
 
 
@@ -368,7 +368,7 @@ def test_an_admin_renames_and_deletes_a_tier(client, auth, data):
     assert 'value="Silver"' in page(client.get(f"/loyalty/tiers/{tier.id}/edit"))
     client.post(f"/loyalty/tiers/{tier.id}", data={"name": "Silver reader", "rank": "2", "min_points": "120"})
     assert data(lambda: Tier.get_by_id(tier.id).min_points) == 120
-    response = client.post(f"/loyalty/tiers/{tier.id}/delete", follow_redirects=True)
+    response = client.post(f"/loyalty/tiers/{tier.id}/delete", data={"confirmed": "yes"}, follow_redirects=True)
     assert "Tier Silver reader deleted." in page(response)
     assert data(lambda: Tier.select().count()) == 0
 
@@ -407,7 +407,7 @@ def test_staff_award_a_saved_segment(client, auth, eva, data):
     olga, segment = data(setup)
     auth.login_as("staff")
     assert ">Hungarian readers</option>" in page(client.get("/loyalty/bulk"))
-    response = client.post("/loyalty/bulk", data={"rule": "event", "units": "2", "segment": str(segment.id)},
+    response = client.post("/loyalty/bulk", data={"confirmed": "yes", "rule": "event", "units": "2", "segment": str(segment.id)},
                            follow_redirects=True)
     assert "Points awarded to 1 person." in page(response)
     assert balance(data, eva) == 20 and balance(data, olga) == 0
@@ -415,7 +415,7 @@ def test_staff_award_a_saved_segment(client, auth, eva, data):
 
 def test_an_unknown_segment_is_refused_not_crashed_on(client, auth):
     auth.login_as("staff")
-    response = client.post("/loyalty/bulk", data={"rule": "event", "units": "1", "segment": "nonsense"})
+    response = client.post("/loyalty/bulk", data={"confirmed": "yes", "rule": "event", "units": "1", "segment": "nonsense"})
     assert response.status_code == 400 and "Not a valid choice." in page(response)
 
 

@@ -132,6 +132,6 @@ def test_a_saved_segment_narrows_the_audience(app, client, auth, mailbox):
     assert response.status_code == 303
     issue_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Segment: Hungarian readers" in issue_page and "This issue will reach 2 people." in issue_page
-    client.post(response.headers["Location"] + "/send")
+    client.post(response.headers["Location"] + "/send", data={"confirmed": "yes"})
     assert sorted(str(m["To"]) for m in mailbox.messages) == ["Katalin <katalin@example.org>",
                                                               "Zsófia <zsofia@example.org>"]

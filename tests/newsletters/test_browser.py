@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.db import db
-from tests.conftest import browser_login
+from tests.conftest import answer_confirmation, browser_login
 from tests.newsletters.conftest import make_list, subscribe
 
 pytestmark = pytest.mark.browser
@@ -37,8 +37,8 @@ def test_staff_compose_preview_and_send(desktop_page, users, readers, mailbox):
     page.click("form.issue-form button[type=submit]")
     page.wait_for_load_state()
     assert "This issue will reach 3 people." in page.inner_text("main")
-    page.on("dialog", lambda dialog: dialog.accept())
     page.click("text=Send now")
+    assert answer_confirmation(page) == "Send this issue to 3 people now?"
     page.wait_for_selector(".sent-count")
     assert page.inner_text(".sent-count") == "3"
     assert len(mailbox.messages) == 3

@@ -151,13 +151,13 @@ def test_test_send_goes_only_to_me(client, auth, draft, mailbox):
 
 def test_send_now_and_see_the_results(client, auth, draft, mailbox):
     auth.login_as("staff")
-    response = client.post("/newsletters/issues/1/send")
+    response = client.post("/newsletters/issues/1/send", data={"confirmed": "yes"})
     assert response.status_code == 303
     assert len(mailbox.messages) == 3
     page = client.get("/newsletters/issues/1").get_data(as_text=True)
     assert re.search(r'class="sent-count">3<', page)
     assert "Sending to 3 people has started." in page
-    assert client.post("/newsletters/issues/1/send").status_code == 303
+    assert client.post("/newsletters/issues/1/send", data={"confirmed": "yes"}).status_code == 303
     assert len(mailbox.messages) == 3
 
 
@@ -178,7 +178,8 @@ def test_schedule_in_the_organisations_time_zone_and_cancel(client, auth, draft,
     # The test organisation is in Europe/Budapest.
     local = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=2)).astimezone(
         __import__("zoneinfo").ZoneInfo("Europe/Budapest")).replace(hour=9, minute=30, second=0, microsecond=0)
-    response = client.post("/newsletters/issues/1/schedule", data={"when": local.strftime("%Y-%m-%dT%H:%M")})
+    response = client.post("/newsletters/issues/1/schedule", data={"when": local.strftime("%Y-%m-%dT%H:%M"),
+                                                                 "confirmed": "yes"})
     assert response.status_code == 303
     with db.connection_context():
         issue = Issue.get_by_id(1)
@@ -207,7 +208,7 @@ def test_bad_schedule_times_are_explained(client, auth, draft, when, message):
 
 def test_a_sent_issue_cannot_be_edited(client, auth, draft, mailbox):
     auth.login_as("staff")
-    client.post("/newsletters/issues/1/send")
+    client.post("/newsletters/issues/1/send", data={"confirmed": "yes"})
     response = client.post("/newsletters/issues/1", data=issue_form(subject_en="Changed"))
     assert response.status_code == 303
     with db.connection_context():
@@ -243,14 +244,14 @@ def test_a_segment_a_draft_issue_sends_to_cannot_be_deleted_under_it(app, client
         readers = Segment.create(name="Hungarian readers", definition='{"languages": ["hu"]}')
         issue = make_issue([news], {"en": ("Spring news", "Hello")}, segment_id=readers.id)
     auth.login_as("staff")
-    response = client.post(f"/segments/{readers.id}/delete", follow_redirects=True)
+    response = client.post(f"/segments/{readers.id}/delete", data={"confirmed": "yes"}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "still used by" in html and "Spring news" in html
     with app.app_context(), db.connection_context():
         assert Segment.get_or_none(Segment.id == readers.id) is not None
         # Once the issue is sent its audience is frozen: the segment may go.
         Issue.update(status="sent").where(Issue.id == issue.id).execute()
-    client.post(f"/segments/{readers.id}/delete")
+    client.post(f"/segments/{readers.id}/delete", data={"confirmed": "yes"})
     with app.app_context(), db.connection_context():
         assert Segment.get_or_none(Segment.id == readers.id) is None
     assert client.get(f"/newsletters/issues/{issue.id}").status_code == 200
