@@ -50,6 +50,8 @@ def bounded_int(value) -> int:
 class BoundedIntConverter(IntegerConverter):
     """`<int:...>` in every route: 0..2**63-1, anything longer is no page (404)."""
 
+    regex = r"\d{1,19}"  # longer is never an id, and a path that does not match at all is a plain 404
+
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 

@@ -117,3 +117,105 @@ def test_no_route_answers_500_to_bad_values(walked_app, clients, role, kind, cap
                     errors = [r.exc_text.strip().splitlines()[-1] for r in caplog.records if r.exc_text]
                     failures.append(f"{method} {path}: {response.status_code} {errors}")
     assert not failures, "\n".join(failures)
+
+
+# --- the messages a person sees -------------------------------------------------------
+
+def _person(app, **fields):
+    from app.contacts.models import Person
+
+    with app.app_context(), database.db.connection_context():
+        return Person.create(**{"first_name": "Anna", "last_name": "Kovács", **fields})
+
+
+def test_an_id_beyond_64_bits_is_a_translated_404(client, auth):
+    auth.login_as("staff")
+    client.post("/language", data={"language": "hu"})
+    for url in ("/people/99999999999999999999", "/people/9223372036854775808/edit", "/people/-1",
+                "/segments/1e309", "/people/abc"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Az oldal nem található" in response.get_data(as_text=True)
+
+
+def test_page_numbers_and_offsets_beyond_any_list_show_the_last_page(client, auth, app):
+    _person(app)
+    auth.login_as("staff")
+    for url in ("/people?page=99999999999999999999", "/people?page=-1", "/people?page=1e309",
+                "/organisations?page=4611686018427387904", "/segments?page=abc"):
+        assert client.get(url).status_code == 200, url
+    person = _person(app, first_name="Béla")
+    assert client.get(f"/people/{person.id}/timeline?offset=99999999999999999999").status_code == 200
+
+
+def test_a_number_too_large_for_the_database_is_refused_by_the_form(app):
+    from werkzeug.datastructures import MultiDict
+
+    from app.contacts.forms import LinkForm, PersonForm
+
+    with app.test_request_context():
+        form = LinkForm(formdata=MultiDict({"relation": "family", "other": "99999999999999999999"}))
+        form.organisation.choices = []
+        assert not form.validate()
+        assert form.other.errors == ["This number is too large."]
+        person = PersonForm(formdata=MultiDict({"first_name": "Anna", "tags": ["99999999999999999999"]}))
+        assert not person.validate() and person.tags.errors  # a choice beyond any id is no choice
+
+
+def test_control_characters_never_reach_a_card(client, auth, app):
+    from app.contacts.models import Person
+
+    auth.login_as("staff")
+    response = client.post("/people", data={
+        "first_name": "An\x00na\x1b", "last_name": "Ko\nvács\t", "language": "hu", "stage": "active",
+        "notes": "first line\r\nsecond\tline\x00\x7f\x85", "person_class": "", "address": ""})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    with app.app_context(), database.db.connection_context():
+        person = Person.get()
+        assert (person.first_name, person.last_name) == ("Anna", "Ko vács")
+        assert person.notes == "first line\r\nsecond\tline"
+    page = client.get(f"/people/{person.id}?q=%00x").get_data(as_text=True)
+    assert "\x00" not in page and "\x1b" not in page
+
+
+@pytest.mark.parametrize("filters, message", [
+    ({"last_interaction_days_min": "99999999999999999999"}, "A number of days must be a whole number from 0 to 36500."),
+    ({"renewal_due_days": "-5"}, "A number of days must be a whole number from 0 to 36500."),
+    ({"last_interaction_days_max": "1e309"}, "A number of days must be a whole number from 0 to 36500."),
+    ({"member_since_from": "2024-02-30"}, "“2024-02-30” is not a date (use the calendar, e.g. 2024-03-31)."),
+    ({"member_since_from": "2024-05-01", "member_since_to": "2024-01-01"},
+     "The member-since range ends before it starts."),
+    ({"birthday_month": "13"}, "The birthday month must be from 1 to 12."),
+])
+def test_a_segment_with_impossible_filters_is_not_saved(client, auth, app, filters, message):
+    from app.contacts.models import Segment
+
+    auth.login_as("staff")
+    response = client.post("/segments", data={"name": "Impossible", **filters})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message.replace("“", "&#8220;") in page or message in page
+    assert 'value="Impossible"' in page  # the form comes back as typed
+    with app.app_context(), database.db.connection_context():
+        assert Segment.select().count() == 0
+
+
+def test_a_segment_saved_with_bad_values_shows_as_invalid_and_matches_nobody(client, auth, app):
+    import json
+
+    from app.contacts.models import Segment
+    from app.core.segments import count_matching
+
+    _person(app)
+    with app.test_request_context(), database.db.connection_context():
+        broken = Segment.create(name="Broken", definition=json.dumps({"last_interaction_days_min": 10**20}))
+        Segment.create(name="Everyone active", definition=json.dumps({"stages": ["prospect"]}))
+        assert count_matching(broken.filters) == 0
+    auth.login_as("staff")
+    page = client.get("/segments").get_data(as_text=True)
+    assert "invalid filters: edit the segment" in page and "1 person" in page
+    shown = client.get(f"/segments/{broken.id}")
+    assert shown.status_code == 200
+    assert "A number of days must be a whole number from 0 to 36500." in shown.get_data(as_text=True)
+    assert client.get(f"/segments/{broken.id}/edit").status_code == 200
+    assert client.get(f"/contacts/export.csv?segment={broken.id}").status_code == 200
