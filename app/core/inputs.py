@@ -9,7 +9,7 @@
   beyond 64 bits as not given;
 - page numbers and offsets: `page_number()` / `int_arg()` read them bounded;
 - every WTForms form (through FlaskForm's Meta, so forms need nothing of their
-  own): text fields drop control characters, one-line fields also line breaks
+  own): the CSRF field has no id (one page has many forms), text fields drop control characters, one-line fields also line breaks
   and tabs; integer fields and `coerce=int` choices refuse numbers beyond 64 bits
   with a translated message instead of reaching the database.
 """
@@ -23,6 +23,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter, ValidationError as NoMatch
 from wtforms import IntegerField, StringField, ValidationError
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.widgets import TextArea
 
 # Both SQLite and PostgreSQL (bigint) stop here; a larger number is never an id.
@@ -135,6 +136,8 @@ def _integer_in_range(form, field):
 
 def _bind_field(meta, form, unbound_field, options):
     field = unbound_field.bind(form=form, **options)
+    if isinstance(field, CSRFTokenField):
+        field.id = False  # no id="csrf_token": a page with several forms would repeat it
     if isinstance(field, StringField):
         multi_line = isinstance(field.widget, TextArea)
         field.filters = (_clean_multi_line if multi_line else _clean_one_line, *field.filters)

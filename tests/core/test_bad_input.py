@@ -2,19 +2,16 @@
 negative and malformed ids, query strings and form bodies, as each role."""
 from __future__ import annotations
 
-import importlib
 import logging
-import random
 import re
-import shutil
 
 import pytest
 from flask_wtf import FlaskForm
 from wtforms.fields.core import UnboundField
 
-from app import create_app
 from app.core import db as database
-from tests.conftest import FAST_HASH, PASSWORD, POSTGRES_URL, _settings
+
+from .demo_site import demo_app, signed_in_client
 
 ROLES = ("anonymous", "volunteer", "staff", "admin")
 # What a URL id, a page number, a day count or a choice can be instead of a small number.
@@ -45,29 +42,7 @@ def form_field_names() -> set[str]:
 @pytest.fixture(scope="module")
 def walked_app(migrated_template, tmp_path_factory, smtp_server):
     """The app over the demo data (plus one account per role), made once for the whole walk."""
-    instance = tmp_path_factory.mktemp("bad-input")
-    if POSTGRES_URL:
-        url = POSTGRES_URL
-        pg = database.open_database(url)
-        with pg.connection_context():
-            tables = ", ".join(f'"{t}"' for t in migrated_template["tables"])
-            pg.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        pg.close()
-    else:
-        shutil.copy(migrated_template["path"], instance / "kith.db")
-        url = f"sqlite:///{instance / 'kith.db'}"
-    app = create_app(_settings(instance, url, smtp_server[1]), testing=True, WTF_CSRF_ENABLED=False,
-                     SERVER_NAME="kith.test", PASSWORD_HASH_METHOD=FAST_HASH)
-    from app.auth.services import create_user
-    from app.cli import DEMO_MODULES
-
-    rng = random.Random(7)
-    with app.test_request_context(), database.db.connection_context():
-        for module_name in DEMO_MODULES:
-            with database.write_transaction():
-                importlib.import_module(module_name).load_demo(rng)
-        for role in ROLES[1:]:
-            create_user(f"{role}@kith.test", role, name=f"{role.title()} Tester", password=PASSWORD)
+    app = demo_app(migrated_template, tmp_path_factory.mktemp("bad-input"), smtp_server[1], WTF_CSRF_ENABLED=False)
     yield app
     if not database.db.is_closed():
         database.db.close()
@@ -76,15 +51,8 @@ def walked_app(migrated_template, tmp_path_factory, smtp_server):
 @pytest.fixture(scope="module")
 def clients(walked_app):
     """One test client per role, signed in once (the walk itself posts to /login, which is rate limited)."""
-    made = {}
-    for number, role in enumerate(ROLES):
-        client = walked_app.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{number + 10}"
-        if role != "anonymous":
-            response = client.post("/login", data={"email": f"{role}@kith.test", "password": PASSWORD})
-            assert response.status_code == 303
-        made[role] = client
-    return made
+    return {role: signed_in_client(walked_app, None if role == "anonymous" else role, f"192.0.2.{number + 10}")
+            for number, role in enumerate(ROLES)}
 
 
 def _path(rule, value: str) -> str:
