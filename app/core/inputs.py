@@ -9,9 +9,10 @@
   beyond 64 bits as not given;
 - page numbers and offsets: `page_number()` / `int_arg()` read them bounded;
 - every WTForms form (through FlaskForm's Meta, so forms need nothing of their
-  own): the CSRF field has no id (one page has many forms), text fields drop control characters, one-line fields also line breaks
-  and tabs; integer fields and `coerce=int` choices refuse numbers beyond 64 bits
-  with a translated message instead of reaching the database.
+  own): the CSRF field has no id (one page has many forms); text fields drop
+  control characters; one-line fields refuse line breaks and tabs with a message;
+  integer fields and `coerce=int` choices refuse numbers beyond 64 bits with a
+  translated message instead of reaching the database.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ import re
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter, ValidationError as NoMatch
-from wtforms import IntegerField, StringField, ValidationError
+from wtforms import IntegerField, PasswordField, StringField, ValidationError
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.widgets import TextArea
 
@@ -106,6 +107,9 @@ def _flat(items):
 
 
 def _clean(value):
+    if isinstance(value, FileStorage) and value.filename:
+        value.filename = clean_text(value.filename)  # stored with the import job, shown on its page
+        return value
     return clean_text(value) if isinstance(value, str) else value
 
 
@@ -121,12 +125,18 @@ def page_number(name: str = "page") -> int:
     return int_arg(name, 1, 1, MAX_PAGE)
 
 
-def _clean_one_line(value):
-    return LINE_BREAKS.sub(" ", clean_text(value)) if isinstance(value, str) else value
-
-
-def _clean_multi_line(value):
+def _clean_text(value):
     return clean_text(value) if isinstance(value, str) else value
+
+
+ONE_LINE_MESSAGE = _l("Remove the line breaks and special characters.")
+
+
+def _one_line(form, field):
+    # A line break in a one-line field (a name, an email header) is refused, once per field.
+    if isinstance(field.data, str) and LINE_BREAKS.search(field.data) \
+            and str(ONE_LINE_MESSAGE) not in map(str, field.errors):
+        raise ValidationError(ONE_LINE_MESSAGE)
 
 
 def _integer_in_range(form, field):
@@ -139,8 +149,9 @@ def _bind_field(meta, form, unbound_field, options):
     if isinstance(field, CSRFTokenField):
         field.id = False  # no id="csrf_token": a page with several forms would repeat it
     if isinstance(field, StringField):
-        multi_line = isinstance(field.widget, TextArea)
-        field.filters = (_clean_multi_line if multi_line else _clean_one_line, *field.filters)
+        field.filters = (_clean_text, *field.filters)
+        if not isinstance(field.widget, TextArea) and not isinstance(field, PasswordField):
+            field.validators = [*field.validators, _one_line]
     if isinstance(field, IntegerField):
         field.validators = [*field.validators, _integer_in_range]
     if getattr(field, "coerce", None) is int:

@@ -329,3 +329,11 @@ def test_an_over_long_cell_is_one_bad_row_and_the_valid_rows_are_imported(client
         assert (job.created_count, job.error_count) == (3, 1)
         assert [r.line for r in ImportRowReport.select().where(ImportRowReport.job == job)] == [3]
         assert sorted(p.last_name for p in Person.select()) == ["Kovács", "Nagy", "Tóth"]  # NUL stripped
+
+
+def test_a_control_character_in_the_file_name_never_reaches_the_database(client, auth, app):
+    auth.login_as("staff")
+    response = client.post("/contacts/import", data={"file": (io.BytesIO(b"Name\nAnna\n"), "rea\x00ders\x1b.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert "readers.csv" in client.get(response.headers["Location"]).get_data(as_text=True)
