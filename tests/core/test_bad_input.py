@@ -24,7 +24,7 @@ BAD_VALUES = {
     "malformed": "abc\x00\x07",
 }
 # Kinds also sent to pages of real records (the others only differ in the URL, which never matches a route).
-WITH_REAL_IDS = ("huge", "beyond-32-bits", "negative", "malformed")
+WITH_REAL_IDS = ("huge", "beyond-32-bits", "malformed")
 # Names the routes read from query strings, besides every form field of the app.
 QUERY_NAMES = ("page", "offset", "person", "person_id", "segment", "a", "b", "ids", "list", "lists", "q", "kind",
                "sort", "dir", "stage", "status", "language", "card", "encoding", "delimiter", "target_id", "days",
