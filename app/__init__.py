@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, **con
     from app.core import db as database
     from app.core.errors import register_error_pages
     from app.core.i18n import init_i18n
+    from app.core.inputs import init_inputs
     from app.core.queue import configure_queue
     from app.core.rendering import register_template_helpers
     from app.core.compression import compress_response
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, testing: bool = False, **con
     configure_queue(app, immediate=testing or config.get("QUEUE_IMMEDIATE", False))
     csrf.init_app(app)
     Htmx(app)
+    init_inputs(app)
     init_i18n(app)
     register_template_helpers(app)
     register_error_pages(app)

@@ -26,6 +26,7 @@ from app.core.audit import AuditEvent, record_audit
 from app.core.clock import local_today
 from app.core.queue import crontab, periodic_task
 from app.core.confirm import require_confirmation
+from app.core.inputs import page_number
 from app.core.rendering import render
 from app.core.segments import people_in_segment
 from app.core.security import role_required
@@ -90,7 +91,7 @@ def duplicate_review():
         kind = None
     groups = duplicates.duplicate_groups(kind)
     pages = max(1, math.ceil(len(groups) / PER_PAGE))
-    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    page = min(page_number(), pages)
     shown = groups[(page - 1) * PER_PAGE: page * PER_PAGE]
     duplicates.load_members(shown)
     return render("contacts/data/duplicates.html", "contacts/data/_duplicates.html", groups=shown,
@@ -359,7 +360,7 @@ def export_people():
     if segment is not None:
         query = people_in_segment(segment)
     elif request.args.get("ids"):
-        ids = [int(x) for x in request.args["ids"].split(",") if x.strip().isdigit()][:10000]
+        ids = [int(x) for x in request.args["ids"].split(",") if x.strip().isdigit() and len(x.strip()) < 19][:10000]
         query = people_in_segment(None).where(Person.id.in_(ids))
     else:
         query = people_list_query(request.args)
@@ -495,7 +496,7 @@ def audit_log():
         query = query.where(compare(datetime.datetime.combine(day, datetime.time())))
     total = query.count()
     pages = max(1, math.ceil(total / AUDIT_PER_PAGE))
-    page = min(max(1, args.get("page", 1, type=int)), pages)
+    page = min(page_number(), pages)
     events = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).paginate(page, AUDIT_PER_PAGE)
     actions = [a for (a,) in AuditEvent.select(AuditEvent.action).distinct().order_by(AuditEvent.action).tuples()]
     return render("contacts/data/audit.html", "contacts/data/_audit_rows.html", events=events,

@@ -17,7 +17,7 @@ from array import array
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import format_number, gettext as _, lazy_gettext as _l
 from peewee import CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
 
 from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
@@ -26,10 +26,16 @@ from app.contacts.services import index_search_terms, normalise_phone
 from app.contacts.models import STAGES, Person
 from app.core.audit import record_audit
 from app.core.db import utcnow, write_transaction
+from app.core.inputs import clean_text
 from app.core.queue import task
 from app.settings import SUPPORTED_LANGUAGES
 
 BATCH = 1000
+# A cell longer than this (Python's own csv limit) is no card value: its row is reported as bad.
+MAX_CELL = 131_072
+# The parser itself reads longer cells (up to the largest upload), so one such cell costs
+# its row only, not the rest of the file; csv.field_size_limit is process-wide, hence only raised.
+csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 
 # --- reading the file -------------------------------------------------------
 
@@ -108,10 +114,23 @@ def records(text, delimiter: str):
     stream = io.StringIO(text, newline="") if isinstance(text, str) else text
     reader = csv.reader(stream, delimiter=delimiter)
     previous = 0
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            # A record the csv module cannot read: reported as one bad row, the file goes on.
+            cells = None
         start, previous = previous + 1, reader.line_num
-        if any(cell.strip() for cell in cells):
+        if cells is None:
+            yield start, [UNREADABLE]
+        elif any(cell.strip() for cell in cells):
             yield start, cells
+
+
+# The cells of a record the csv module could not read (check_row reports it).
+UNREADABLE = "\x00unreadable"
 
 
 def header_and_rows(job: ImportJob, content: bytes, limit: int | None = None):
@@ -123,7 +142,8 @@ def header_and_rows(job: ImportJob, content: bytes, limit: int | None = None):
     rows = records(stream, job.delimiter)
     header = next(rows, (1, []))[1]
     if limit is not None:
-        return header, [cells for _, (_line, cells) in zip(range(limit), rows)]
+        return header, [[] if cells == [UNREADABLE] else [cell[:200] for cell in cells]
+                        for _, (_line, cells) in zip(range(limit), rows)]
     return header, rows
 
 
@@ -251,11 +271,19 @@ def check_row(line: int, cells: list[str], mapping: list[str], header: list[str]
     """The card values a row means, or the reasons it cannot be imported."""
     row = Row(line, cells)
     values, notes = {}, []
+    if cells == [UNREADABLE]:
+        row.problems.append(["unreadable", {}])
+        row.cells = []
+        return row
+    if any(len(cell) > MAX_CELL for cell in cells):
+        row.problems.append(["cell_too_long", {"max": MAX_CELL}])
+        row.cells = [cell[:200] + "…" if len(cell) > MAX_CELL else cell for cell in cells]
+        return row
     region = options.get("region")
     for index, target in enumerate(mapping):
         if not target or index >= len(cells):
             continue
-        raw = cells[index].strip()
+        raw = clean_text(cells[index]).strip()
         if not raw:
             continue
         if target in ("full_name", "full_name_family_first"):
@@ -760,6 +788,9 @@ def describe(code: str, params: dict) -> str:
                               value=params["value"]),
         "too_long": lambda: _("%(field)s is longer than %(max)s characters.", field=field_label,
                               max=params["max"]),
+        "cell_too_long": lambda: _("A cell of this row is longer than %(max)s characters; the row was not read.",
+                                   max=format_number(params["max"])),
+        "unreadable": lambda: _("This row could not be read as CSV (check its quotation marks)."),
         "card_taken": lambda: _("Card number %(value)s already belongs to %(name)s (#%(id)s).",
                                 value=params.get("value", ""), name=params.get("name", ""),
                                 id=params.get("id", "")),

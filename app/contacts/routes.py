@@ -22,9 +22,10 @@ from app.core import timeline
 from app.core.audit import record_audit
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.confirm import is_confirmed, require_confirmation
+from app.core.inputs import MAX_PAGE, int_arg, page_number
 from app.core.rendering import render
 from app.core.security import has_role, role_required
-from app.core.segments import count_matching, segment_used_by
+from app.core.segments import count_matching, filter_problems, segment_used_by
 
 bp = Blueprint("contacts", __name__)
 
@@ -55,7 +56,7 @@ def index():
     desc = request.args.get("dir") == "desc"
     stage = request.args.get("stage", "")
     archived = request.args.get("archived") == "1"
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = services.people_list_query(request.args)
     people, total = services.search_page(query, page, PER_PAGE)
     pages = max(math.ceil(total / PER_PAGE), 1)
@@ -267,7 +268,7 @@ def log(person_id):
 def older_entries(person_id):
     """Older timeline entries, a page at a time ("Show older")."""
     person = _person_or_404(person_id)
-    offset = max(request.args.get("offset", 0, type=int), 0)
+    offset = int_arg("offset", 0, 0, MAX_PAGE * 100)
     entries = list(timeline.entries_for(person, g.user, limit=TIMELINE_PAGE + 1, offset=offset))
     return render("contacts/timeline.html", "contacts/_timeline_entries.html", person=person,
                   entries=entries[:TIMELINE_PAGE], more=len(entries) > TIMELINE_PAGE,
@@ -294,9 +295,10 @@ def add_link(person_id):
     form = LinkForm()
     form.organisation.choices = []
     org = Organisation.get_or_none(Organisation.id == int(form.organisation.data)) \
-        if (form.organisation.data or "").isdigit() else None
-    other = Person.get_or_none(Person.id == form.other.data) if form.other.data else None
-    if not form.validate_on_submit() or (org is None and other is None) or other == person:
+        if (form.organisation.data or "").isdigit() and len(form.organisation.data) < 19 else None
+    valid = form.validate_on_submit()
+    other = Person.get_or_none(Person.id == form.other.data) if valid and form.other.data else None
+    if not valid or (org is None and other is None) or other == person:
         flash(_("Pick an organisation or another person's card."), "error")
         return redirect(url_for("contacts.show", person_id=person.id), 303)
     if form.relation.data in ("member", "contact") and org is None:
@@ -330,7 +332,7 @@ def organisations():
     if q:
         for word in services.fold(q).split(" "):
             query = query.where(Organisation.search_text.contains(word))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     total = query.count()
     return render("contacts/organisations.html", orgs=list(query.paginate(page, PER_PAGE)), total=total,
                   q=q, current_page=page, pages=max(math.ceil(total / PER_PAGE), 1))
@@ -444,6 +446,7 @@ def _segment_form_page(form, segment, filters, status=200):
     """The filter builder, for a new segment or a saved one (segment)."""
     missing = vocabulary_service.missing_references(segment.filters) if segment is not None else []
     return render("contacts/segment_form.html", form=form, segment=segment, missing=missing,
+                  problems=filter_problems(filters),
                   **_builder_context(filters)), status
 
 
@@ -460,7 +463,9 @@ def _segment_name_taken(form, segment=None) -> bool:
 @bp.get("/segments")
 @role_required("staff")
 def segments():
-    items = [(s, count_matching(s.filters)) for s in Segment.select().order_by(Segment.name)]
+    # A segment saved with values that cannot be used shows as invalid (count None) instead of failing the page.
+    items = [(s, None if filter_problems(s.filters) else count_matching(s.filters))
+             for s in Segment.select().order_by(Segment.name)]
     return render("contacts/segments.html", items=items)
 
 
@@ -482,7 +487,7 @@ def segment_count():
 def create_segment():
     form = SegmentForm()
     filters = _filters_from(request.form)
-    if form.validate_on_submit() and not _segment_name_taken(form):
+    if form.validate_on_submit() and not _segment_name_taken(form) and not filter_problems(filters):
         segment = Segment.create(name=form.name.data.strip(), definition=json.dumps(filters), created_by=g.user)
         record_audit("created", "segment", segment.id)
         flash(_("Segment saved."), "success")
@@ -495,12 +500,13 @@ def create_segment():
 def segment(segment_id):
     seg = _segment_or_404(segment_id)
     from app.core.segments import people_in_segment
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = people_in_segment(seg).order_by(Person.last_name, Person.first_name, Person.id)
     total = query.count()
     return render("contacts/segment.html", segment=seg, people=list(query.paginate(page, PER_PAGE)), total=total,
                   current_page=page, pages=max(math.ceil(total / PER_PAGE), 1),
-                  missing=vocabulary_service.missing_references(seg.filters), **_labels())
+                  missing=vocabulary_service.missing_references(seg.filters), problems=filter_problems(seg.filters),
+                  **_labels())
 
 
 @bp.get("/segments/<int:segment_id>/edit")
@@ -517,7 +523,7 @@ def update_segment(segment_id):
     seg = _segment_or_404(segment_id)
     form = SegmentForm()
     filters = _filters_from(request.form)
-    if form.validate_on_submit() and not _segment_name_taken(form, seg):
+    if form.validate_on_submit() and not _segment_name_taken(form, seg) and not filter_problems(filters):
         old = {"name": seg.name, "filters": seg.filters}
         Segment.update(name=form.name.data.strip(), definition=json.dumps(filters)).where(
             Segment.id == seg.id).execute()

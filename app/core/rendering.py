@@ -6,6 +6,8 @@ whole page for a normal request and only the fragment for an htmx request
 """
 from __future__ import annotations
 
+import datetime
+
 from flask import g, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, format_number
 
@@ -22,6 +24,15 @@ def render(page: str, fragment: str | None = None, **context):
     if fragment and wants_fragment():
         return render_template(fragment, **context)
     return render_template(page, **context)
+
+
+def machine_time(value) -> str:
+    """A stored (naive UTC) or aware datetime as HTML's <time datetime> wants it: whole seconds, in UTC."""
+    if value is None:
+        return ""
+    if getattr(value, "tzinfo", None) is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 def register_template_helpers(app) -> None:
@@ -41,6 +52,7 @@ def register_template_helpers(app) -> None:
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         number=lambda value: format_number(value) if value is not None else "",
         decimal=lambda value, fmt=None: format_decimal(value, fmt) if value is not None else "",
+        machine_time=machine_time,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

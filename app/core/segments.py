@@ -13,22 +13,28 @@ from __future__ import annotations
 
 import datetime
 
+from flask_babel import gettext as _
 from peewee import fn
 
 from app.contacts.models import Consent, CustomValue, Person, PersonInterest, PersonTag, Segment
 from app.core.clock import local_today
 from app.core.db import utcnow
+from app.core.inputs import bounded_int
 
 
 # Up to this many cards quiet for N days are looked up through their index (see apply_filters).
 QUIET_LOOKUP_LIMIT = 5000
+# A day count beyond a century means nothing for a library (and overflows a date).
+MAX_DAYS = 36500
+DAY_FILTERS = ("last_interaction_days_max", "last_interaction_days_min", "renewal_due_days")
+DATE_FILTERS = ("member_since_from", "member_since_to")
 
 
 def _ids(values) -> list[int]:
     out = []
     for v in values or []:
         try:
-            out.append(int(v))
+            out.append(bounded_int(v))
         except (TypeError, ValueError):
             continue
     return out
@@ -43,14 +49,51 @@ def _date(value):
 
 def _int(value):
     try:
-        return int(value) if value not in (None, "") else None
+        return bounded_int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
 
 
+def filter_problems(filters: dict) -> list[str]:
+    """What is wrong with these filters, one translated sentence each (empty: they can be used).
+    Checked when a segment is saved; a segment saved before with such values matches nobody."""
+    filters = filters if isinstance(filters, dict) else {}
+    problems = []
+    for key in DAY_FILTERS:
+        value = filters.get(key)
+        if value in (None, ""):
+            continue
+        days = _int(value)
+        if days is None or not 0 <= days <= MAX_DAYS:
+            problems.append(_("A number of days must be a whole number from 0 to %(max)s.", max=MAX_DAYS))
+            break
+    for key in DATE_FILTERS:
+        value = filters.get(key)
+        if value not in (None, "") and _date(value) is None:
+            problems.append(_("“%(value)s” is not a date (use the calendar, e.g. 2024-03-31).", value=str(value)[:40]))
+    start, end = _date(filters.get("member_since_from")), _date(filters.get("member_since_to"))
+    if start and end and start > end:
+        problems.append(_("The member-since range ends before it starts."))
+    month = filters.get("birthday_month")
+    if month not in (None, "") and (_int(month) is None or not 1 <= _int(month) <= 12):
+        problems.append(_("The birthday month must be from 1 to 12."))
+    for key in ("tags", "interests"):
+        values = filters.get(key) or []
+        if not isinstance(values, list) or len(_ids(values)) != len(values):
+            problems.append(_("Some of the chosen tags or interests do not exist."))
+            break
+    custom = filters.get("custom") or {}
+    if not isinstance(custom, dict) or any(_int(field_id) is None for field_id in custom):
+        problems.append(_("Some of the chosen custom fields do not exist."))
+    return problems
+
+
 def apply_filters(query, filters: dict):
-    """Narrow a query of Person to the people these filters match."""
+    """Narrow a query of Person to the people these filters match (nobody when the
+    filters cannot be used, see filter_problems: a broken segment must not mean everyone)."""
     filters = filters or {}
+    if filter_problems(filters):
+        return query.where(False)
     if tags := _ids(filters.get("tags")):
         query = query.where(Person.id.in_(PersonTag.select(PersonTag.person).where(PersonTag.tag.in_(tags))))
     if interests := _ids(filters.get("interests")):

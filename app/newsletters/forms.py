@@ -60,7 +60,8 @@ class ListForm(FlaskForm):
             raise ValidationError(_l("Use small letters, digits and hyphens only, e.g. new-arrivals."))
 
     def validate_default_language(self, field):
-        if not (getattr(self, f"name_{field.data}").data or "").strip():
+        name = getattr(self, f"name_{field.data}", None)  # None: not a language, the choice check says so
+        if name is not None and not (name.data or "").strip():
             raise ValidationError(_l("Give the list a name in its default language."))
 
 

@@ -11,6 +11,7 @@ from peewee import fn
 from app import csrf
 from app.contacts.models import Person
 from app.core.confirm import require_confirmation
+from app.core.inputs import page_number
 from app.core.rendering import render
 from app.core.security import client_address, public, rate_limited, role_required
 from app.newsletters import services, tasks  # noqa: F401  (tasks register with the queue)
@@ -74,7 +75,7 @@ def index():
     counts = dict(Subscription.select(Subscription.newsletter_list, fn.COUNT(Subscription.id))
                   .where(Subscription.status == "active").group_by(Subscription.newsletter_list).tuples())
     lists = list(NewsletterList.select().order_by(NewsletterList.id))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     issue_count = Issue.select().count()
     issues = list(Issue.select().order_by(Issue.id.desc()).paginate(page, PAGE_SIZE))
     ids = [i.id for i in issues]
@@ -135,7 +136,7 @@ def create_list():
 def show_list(list_id):
     """A list's subscribers, a page at a time."""
     newsletter_list = _list_or_404(list_id)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = (Subscription.select(Subscription, Person).join(Person)
              .where(Subscription.newsletter_list == newsletter_list))
     status = request.args.get("status", "active")
@@ -177,7 +178,7 @@ def _issue_form(**kwargs) -> IssueForm:
 
 
 def _segment_id(form: IssueForm) -> int | None:
-    return int(form.segment.data) if (form.segment.data or "").isdigit() else None
+    return int(form.segment.data) if (form.segment.data or "").isdigit() and len(form.segment.data) < 19 else None
 
 
 @bp.get("/newsletters/issues/new")
@@ -246,9 +247,8 @@ def preview():
 @role_required("staff")
 def audience():
     """How many people the chosen lists and segment reach now (htmx, on the compose page)."""
-    list_ids = [int(v) for v in request.args.getlist("lists") if v.isdigit()]
-    segment = request.args.get("segment", "")
-    count = services.count_audience(list_ids, int(segment) if segment.isdigit() else None)
+    list_ids = request.args.getlist("lists", type=int)
+    count = services.count_audience(list_ids, request.args.get("segment", type=int))
     return render("newsletters/_audience.html", audience=count)
 
 

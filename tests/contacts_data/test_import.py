@@ -310,3 +310,30 @@ def test_odd_uploads_never_break_the_pages(client, auth, content):
     assert response.status_code in (303, 400)
     if response.status_code == 303:
         assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_an_over_long_cell_is_one_bad_row_and_the_valid_rows_are_imported(client, auth, app):
+    auth.login_as("staff")
+    rows = ["First name,Last name,Notes", "Anna,Kovács,reads a lot",
+            'Béla,Szabó,"' + "x" * 200_000 + '"', "Csilla,Nagy\x00,likes maps", "Dóra,Tóth,"]
+    response = client.post("/contacts/import", data={"file": (io.BytesIO("\n".join(rows).encode()), "long.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    mapping_url = response.headers["Location"]
+    assert client.get(mapping_url).status_code == 200
+    job_url = _submit(client, mapping_url, app, action="import")
+    page = client.get(job_url).get_data(as_text=True)
+    assert "A cell of this row is longer than 131,072 characters; the row was not read." in page
+    with app.app_context(), db.connection_context():
+        job = ImportJob.get_by_id(int(job_url.rsplit("/", 1)[1]))
+        assert (job.created_count, job.error_count) == (3, 1)
+        assert [r.line for r in ImportRowReport.select().where(ImportRowReport.job == job)] == [3]
+        assert sorted(p.last_name for p in Person.select()) == ["Kovács", "Nagy", "Tóth"]  # NUL stripped
+
+
+def test_a_control_character_in_the_file_name_never_reaches_the_database(client, auth, app):
+    auth.login_as("staff")
+    response = client.post("/contacts/import", data={"file": (io.BytesIO(b"Name\nAnna\n"), "rea\x00ders\x1b.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert "readers.csv" in client.get(response.headers["Location"]).get_data(as_text=True)
