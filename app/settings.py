@@ -49,6 +49,8 @@ class Settings:
     # as the server takes them) and hard bounces before an address is suppressed.
     mail_rate: float = 0.0
     bounce_limit: int = 1
+    # How long the audit log keeps staff views of cards and exports ("who saw"); changes stay for ever.
+    audit_view_days: int = 365
 
     @property
     def outbox_path(self) -> Path:
@@ -164,6 +166,10 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
     if not bounce_limit.isdigit() or int(bounce_limit) < 1:
         raise SettingsError("KITH_BOUNCE_LIMIT: give a whole number of at least 1, e.g. 1")
 
+    audit_view_days = env.get("KITH_AUDIT_VIEW_DAYS", "365").strip()
+    if not audit_view_days.isdigit() or not 1 <= int(audit_view_days) <= 36500:
+        raise SettingsError("KITH_AUDIT_VIEW_DAYS: give a number of days between 1 and 36500, e.g. 365")
+
     for variable, url in (("KITH_DATABASE_URL", database_url), ("KITH_QUEUE_URL", queue_url)):
         if url.startswith("sqlite"):
             _sqlite_path(url, variable, instance)
@@ -184,6 +190,7 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         https=base_url.startswith("https://"),
         mail_rate=mail_rate,
         bounce_limit=int(bounce_limit),
+        audit_view_days=int(audit_view_days),
     )
 
 

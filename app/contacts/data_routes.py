@@ -19,11 +19,15 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.contacts import duplicates, exporting, importing, privacy
+from app.contacts.readable_tables import describe_consents
 from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
-from app.contacts.models import Consent, Person, Segment
+from app.auth.models import User
+from app.contacts.models import Consent, CustomField, Interest, Person, Segment, Tag
+from app.core import audit, readable
 from app.contacts.services import people_list_query, record_consent
 from app.core.audit import AuditEvent, record_audit
 from app.core.clock import local_today
+from app.core.errors import error_page
 from app.core.queue import crontab, periodic_task
 from app.core.rendering import render
 from app.core.segments import people_in_segment
@@ -55,6 +59,39 @@ def person_url(person_id: int) -> str | None:
 @bp.app_context_processor
 def data_helpers():
     return {"person_url": person_url}
+
+
+def _person_names(ids: list[int]) -> dict[int, str]:
+    found = {}
+    for person in Person.select().where(Person.id.in_(ids)):
+        found[person.id] = str(audit.ERASED) if person.erased_at else person.display_name
+    return found
+
+
+def _user_names(ids: list[int]) -> dict[int, str]:
+    return {user.id: user.display_name for user in User.select().where(User.id.in_(ids))}
+
+
+def _names_of(model, attr="name"):
+    return lambda ids: {row.id: getattr(row, attr) for row in model.select().where(model.id.in_(ids))}
+
+
+audit.register_target_names("person", _person_names)
+audit.register_target_names("user", _user_names)
+audit.register_target_names("segment", _names_of(Segment))
+audit.register_target_names("tag", _names_of(Tag, "label"))
+audit.register_target_names("interest", _names_of(Interest))
+audit.register_target_names("custom_field", _names_of(CustomField))
+
+
+@bp.after_app_request
+def record_card_view(response):
+    """Who saw a card: every successful card page a signed-in user opens (the
+    card page itself needs to know nothing about the audit log)."""
+    if (request.endpoint == "contacts.show" and response.status_code == 200
+            and request.view_args and getattr(g, "user", None) is not None):
+        audit.record_view("person", request.view_args.get("person_id"), user=g.user)
+    return response
 
 
 @periodic_task(crontab(minute="*/10"))
@@ -109,11 +146,12 @@ def mark_distinct():
 
 def _merge_rows(a: Person, b: Person):
     rows = []
-    labels = importing.targets() | {"notes": _("Notes"), "archived_at": _("Archived")}
+    labels = privacy.person_field_labels()
     for f in duplicates.merge_fields():
         left, right = getattr(a, f.name), getattr(b, f.name)
-        rows.append({"name": f.name, "label": labels.get(f.name) or f.name.replace("_", " ").capitalize(),
-                     "left": left, "right": right, "same": left == right,
+        rows.append({"name": f.name, "label": labels.get(f.name) or f.verbose_name or f.name,
+                     "left": privacy.person_value(f.name, left), "right": privacy.person_value(f.name, right),
+                     "same": left == right,
                      "default": "other" if left in (None, "") and right not in (None, "") else "survivor"})
     return rows
 
@@ -131,15 +169,22 @@ def merge_form():
 
 
 def _related_counts(ids: list[int]) -> dict:
-    """table -> {person id: rows} for the side-by-side view (one query per table)."""
+    """What each card holds, by what it is ("Timeline entry": {person id: rows}),
+    for the side-by-side view (one query per table)."""
     counts = {}
     for fk in duplicates.person_foreign_keys():
         model = fk.model
+        described = readable.description(model._meta.table_name)
+        if described is not None and described.hidden:
+            continue
         query = (model.select(fk, fn.COUNT(model._meta.primary_key))
                  .where(fk.in_(ids)).group_by(fk).tuples())
         found = {person_id: count for person_id, count in query}
         if found:
-            counts[model._meta.table_name] = found
+            label = str(described.title) if described is not None else str(readable.TOPICS["other"])
+            total = counts.setdefault(label, {})
+            for person_id, count in found.items():
+                total[person_id] = total.get(person_id, 0) + count
     return counts
 
 
@@ -358,11 +403,14 @@ def export_people():
         query = people_in_segment(None).where(Person.id.in_(ids))
     else:
         query = people_list_query(request.args)
+    separator = request.args.get("separator")
+    if separator is not None and separator not in exporting.SEPARATORS:
+        return error_page(400, _("Choose comma, semicolon or tab as the separator."))
     record_audit("contacts.export", "segment" if segment else None, segment,
                  filter=request.args.to_dict())
     stamp = local_today().isoformat()
     name = f"kith-people-{'segment-%d-' % segment if segment else ''}{stamp}.csv"
-    return Response(stream_with_context(exporting.people_csv(query)), mimetype="text/csv; charset=utf-8",
+    return Response(stream_with_context(exporting.people_csv(query, separator=separator)), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -370,6 +418,7 @@ def export_people():
 
 CONSENT_SOURCES = {"desk": _l("At the desk"), "phone": _l("By phone"), "letter": _l("By letter"),
                    "email": _l("By email"), "web-form": _l("Web form"), "import": _l("Import")}
+describe_consents(CONSENT_SOURCES)
 
 
 class ConsentForm(FlaskForm):
@@ -425,8 +474,8 @@ def add_consent(person_id):
 @role_required("staff")
 def person_data(person_id):
     person = _person_or_404(person_id)
-    data = privacy.export_person(person, by=g.user, form="page")
-    return render("contacts/data/person_data.html", person=person, data=data)
+    sections = privacy.show_person(person, by=g.user)
+    return render("contacts/data/person_data.html", person=person, sections=sections)
 
 
 @bp.get("/contacts/people/<int:person_id>/data.json")
@@ -489,8 +538,10 @@ def audit_log():
     total = query.count()
     pages = max(1, math.ceil(total / AUDIT_PER_PAGE))
     page = min(max(1, args.get("page", 1, type=int)), pages)
-    events = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).paginate(page, AUDIT_PER_PAGE)
-    actions = [a for (a,) in AuditEvent.select(AuditEvent.action).distinct().order_by(AuditEvent.action).tuples()]
-    return render("contacts/data/audit.html", "contacts/data/_audit_rows.html", events=events,
+    events = list(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).paginate(page, AUDIT_PER_PAGE))
+    actions = [(a, audit.action_label(a)) for (a,) in
+               AuditEvent.select(AuditEvent.action).distinct().order_by(AuditEvent.action).tuples()]
+    return render("contacts/data/audit.html", "contacts/data/_audit_rows.html",
+                  events=list(zip(events, audit.describe(events))),
                   total=total, page_no=page, pages=pages, actions=actions, args=args)
 

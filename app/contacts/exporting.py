@@ -1,13 +1,22 @@
-"""CSV export of any list or segment: Excel-friendly (UTF-8 with a byte-order
-mark) and safe to open (a cell that a spreadsheet would run as a formula is
-neutralised)."""
+"""CSV export of any list or segment, for a spreadsheet in the reader's
+language: headers in their language, the separator their Excel expects (`;`
+where decimals are written with a comma), tags, interests and custom fields as
+columns, UTF-8 with a byte-order mark, and safe to open (a cell that a
+spreadsheet would run as a formula is neutralised)."""
 from __future__ import annotations
 
 import csv
 import datetime
+import decimal
 import io
+import re
 
-from app.contacts.models import Person
+from babel.numbers import get_decimal_symbol
+from flask_babel import get_locale, gettext as _, to_user_timezone
+
+from app.contacts.models import ContactPoint, CustomField, CustomValue, Interest, Person, PersonInterest, PersonTag, Tag
+from app.contacts.readable_tables import NOT_SHOWN, person_field_labels
+from app.core.readable import NO, YES, related_name
 from app.core.segments import people_in_segment
 
 BOM = "\ufeff"
@@ -16,29 +25,51 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Not for export: search and blocking keys, the erasure mark and the last interaction
 # (derived from the timeline, kept by timeline.record()) are Kith's bookkeeping.
-_NOT_EXPORTED = {"dedupe_name", "dedupe_sound", "erased_at", "search_text", "last_interaction_at"}
+_NOT_EXPORTED = NOT_SHOWN | {"erased_at", "last_interaction_at"}
 CHUNK = 2000
+SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t"}
+_E164 = re.compile(r"\+[1-9][0-9]{3,14}")
 
 
 def neutralise(value) -> str:
-    """The cell text, with a formula-looking start made harmless."""
+    """A free-text cell, with a formula-looking start made harmless."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+        return str(value)  # a number is a number, "-5" included
     text = str(value)
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
 
 
-def csv_line(cells) -> str:
+def phone_cell(value) -> str:
+    """A phone in E.164 without a visible apostrophe. Kith stores phones
+    validated as "+" and digits only, so the cell can carry no formula; a leading
+    space keeps Excel and LibreOffice from reading "+36…" as a sum and dropping
+    the "+" (the fix iris-connect/iris-client#443 chose). Anything else is
+    neutralised as free text."""
+    if value and _E164.fullmatch(str(value)):
+        return " " + str(value)
+    return neutralise(value)
+
+
+def csv_line(cells, delimiter: str = ",") -> str:
     """One CSV record (neutralised cells, CRLF as Excel expects)."""
     out = io.StringIO()
-    csv.writer(out).writerow([neutralise(cell) for cell in cells])
+    csv.writer(out, delimiter=delimiter).writerow([neutralise(cell) for cell in cells])
     return out.getvalue()
+
+
+def default_separator(locale=None) -> str:
+    """`;` where the reader's numbers use a decimal comma (Hungarian, Russian…:
+    their Excel reads `,` as part of a number), `,` elsewhere."""
+    locale = locale or get_locale() or "en"
+    return "semicolon" if get_decimal_symbol(locale, numbering_system="latn") == "," else "comma"
 
 
 def export_fields() -> list:
@@ -47,23 +78,119 @@ def export_fields() -> list:
     return [f for f in Person._meta.sorted_fields if f.name not in _NOT_EXPORTED]
 
 
-def people_csv(query=None, segment=None):
+def _card_cell(name: str, value, decimal_comma: bool):
+    from app.contacts.forms import STAGE_LABELS
+    from app.core.i18n import LANGUAGE_NAMES
+
+    if name == "phone":
+        return phone_cell(value)
+    if name == "stage" and value in STAGE_LABELS:
+        return str(STAGE_LABELS[value])
+    if name == "language" and value in LANGUAGE_NAMES:
+        return str(LANGUAGE_NAMES[value])
+    if isinstance(value, datetime.datetime):
+        return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
+    return neutralise(value)
+
+
+def _custom_cell(field: CustomField, value: str, decimal_comma: bool) -> str:
+    if field.kind == "yesno":
+        return str(YES) if value == "1" else str(NO) if value == "0" else ""
+    if field.kind == "number":
+        try:
+            number = decimal.Decimal(value)
+        except (decimal.InvalidOperation, ValueError):
+            return neutralise(value)
+        text = format(number, "f")
+        return text.replace(".", ",") if decimal_comma else text
+    return neutralise(value)
+
+
+def _extras(ids: list[int]) -> dict:
+    """Tags, interests, custom values and further emails and phones of these
+    people: four queries for a chunk of rows."""
+    extra = {person_id: {"tags": [], "interests": [], "custom": {}, "email": [], "phone": []}
+             for person_id in ids}
+    for person_id, tag in _tags(ids):
+        extra[person_id]["tags"].append(tag)
+    for person_id, interest in _interests(ids):
+        extra[person_id]["interests"].append(interest)
+    for person_id, field_id, value in (CustomValue.select(CustomValue.person, CustomValue.field, CustomValue.value)
+                                       .where(CustomValue.person.in_(ids)).tuples()):
+        extra[person_id]["custom"][field_id] = value
+    for person_id, kind, value in (ContactPoint.select(ContactPoint.person, ContactPoint.kind, ContactPoint.value)
+                                   .where(ContactPoint.person.in_(ids)).order_by(ContactPoint.id).tuples()):
+        if kind in ("email", "phone"):
+            extra[person_id][kind].append(value)
+    return extra
+
+
+def _tags(ids):
+    query = (PersonTag.select(PersonTag.person, Tag.id, Tag.name, Tag.builtin).join(Tag)
+             .where(PersonTag.person.in_(ids)).order_by(Tag.name).tuples())
+    return [(person_id, Tag(id=tag_id, name=name, builtin=builtin).label)
+            for person_id, tag_id, name, builtin in query]
+
+
+def _interests(ids):
+    query = (PersonInterest.select(PersonInterest.person, Interest).join(Interest)
+             .where(PersonInterest.person.in_(ids)).order_by(Interest.name))
+    return [(link.person_id, related_name(link.interest)) for link in query]
+
+
+def people_csv(query=None, segment=None, separator: str | None = None):
     """The people of a query (a list's) or of a segment as CSV text chunks,
-    header first; read row by row, so memory stays flat at any size."""
+    header first; read a chunk of rows at a time, so memory stays flat at any size."""
     if query is None:
         query = people_in_segment(segment)
+    delimiter = SEPARATORS.get(separator or default_separator(), ",")
+    decimal_comma = delimiter != ","
     fields = export_fields()
-    rows = query.select(*fields).order_by(Person.id).tuples()
-    yield BOM + csv_line([f.name for f in fields])
+    labels = person_field_labels()
+    custom_fields = list(CustomField.select().order_by(CustomField.position, CustomField.id))
+    header = [str(labels.get(f.name) or f.verbose_name or f.name) for f in fields]
+    header += [_("Tags and groups"), _("Interests"), _("Other emails"), _("Other phones")]
+    header += [related_name(cf) for cf in custom_fields]
     out = io.StringIO()
-    writer = csv.writer(out)
-    written = 0
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow([neutralise(cell) for cell in header])
+    yield BOM + out.getvalue()
+    out.seek(0)
+    out.truncate()
+    rows = query.select(*fields).order_by(Person.id).tuples()
+    names = [f.name for f in fields]
+    id_at = names.index("id")
+    chunk: list[tuple] = []
+
+    def flush():
+        extras = _extras([row[id_at] for row in chunk])
+        for row in chunk:
+            extra = extras[row[id_at]]
+            cells = [_card_cell(name, value, decimal_comma) for name, value in zip(names, row)]
+            cells += [neutralise(", ".join(extra["tags"])), neutralise(", ".join(extra["interests"])),
+                      neutralise(", ".join(extra["email"])), _phones_cell(extra["phone"])]
+            cells += [_custom_cell(cf, extra["custom"].get(cf.id, ""), decimal_comma) for cf in custom_fields]
+            writer.writerow(cells)
+        chunk.clear()
+
     for row in rows.iterator():
-        writer.writerow([neutralise(value) for value in row])
-        written += 1
-        if written % CHUNK == 0:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            flush()
             yield out.getvalue()
             out.seek(0)
             out.truncate()
+    if chunk:
+        flush()
     if out.tell():
         yield out.getvalue()
+
+
+def _phones_cell(phones: list[str]) -> str:
+    """Further phones in one cell, each E.164, with the same leading space as a
+    single phone when they are all plain numbers."""
+    if not phones:
+        return ""
+    if all(_E164.fullmatch(p) for p in phones):
+        return " " + ", ".join(phones)
+    return neutralise(", ".join(phones))
