@@ -58,7 +58,7 @@ def person_url(person_id: int) -> str | None:
 
 @bp.app_context_processor
 def data_helpers():
-    return {"person_url": person_url}
+    return {"person_url": person_url, "text_direction_of": readable.direction}
 
 
 def _person_names(ids: list[int]) -> dict[int, str]:

@@ -148,6 +148,7 @@ def people_csv(query=None, segment=None, separator: str | None = None):
     fields = export_fields()
     labels = person_field_labels()
     custom_fields = list(CustomField.select().order_by(CustomField.position, CustomField.id))
+    labels["id"] = _("Number")
     header = [str(labels.get(f.name) or f.verbose_name or f.name) for f in fields]
     header += [_("Tags and groups"), _("Interests"), _("Other emails"), _("Other phones")]
     header += [related_name(cf) for cf in custom_fields]

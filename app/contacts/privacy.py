@@ -121,7 +121,10 @@ def _record(row, described, names) -> dict:
         if f is None:
             continue
         value = row.__data__.get(name)
-        if f in meta.refs:
+        custom = described.formatter(row, name) if described is not None and described.formatter else None
+        if custom is not None:
+            shown = custom
+        elif f in meta.refs:
             shown = names(f, value)
         else:
             choices = described.choices.get(name) if described is not None else None

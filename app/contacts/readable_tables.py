@@ -1,6 +1,9 @@
 """How the contact tables read in a person's data export (see core/readable)."""
 from __future__ import annotations
 
+import datetime
+import decimal
+
 from flask_babel import lazy_gettext as _l
 
 from app.contacts.forms import CHANNEL_LABELS, RELATION_LABELS, STAGE_LABELS
@@ -23,7 +26,25 @@ describe_table("contact_point", "contact", _l("Other email or phone"),
                {"kind": CONTACT_KINDS})
 describe_table("person_tag", "groups", _l("Tag or group"), {"tag": _l("Tag")})
 describe_table("person_interest", "groups", _l("Interest"), {"interest": _l("Interest")})
-describe_table("custom_value", "groups", _l("Other field"), {"field": _l("Field"), "value": _l("Value")})
+def _custom_value(row, name):
+    """A custom field's value by the field's kind (a number, a date, yes or no)."""
+    if name != "value" or not row.value:
+        return None
+    kind = row.field.kind
+    try:
+        if kind == "number":
+            return format_value(decimal.Decimal(row.value))
+        if kind == "date":
+            return format_value(datetime.date.fromisoformat(row.value))
+    except (decimal.InvalidOperation, ValueError):
+        return None
+    if kind == "yesno" and row.value in ("0", "1"):
+        return format_value(row.value == "1")
+    return None
+
+
+describe_table("custom_value", "groups", _l("Other field"), {"field": _l("Field"), "value": _l("Value")},
+               formatter=_custom_value)
 describe_table("link", "links", _l("Relationship"),
                {"relation": _l("Relation"), "organisation": _l("Organisation"), "person": _l("Person"),
                 "other": _l("Other person"), "created_at": _l("Created")},

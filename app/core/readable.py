@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import re
 from dataclasses import dataclass, field
+from typing import Callable
 
-from flask_babel import format_date, format_datetime, format_decimal, lazy_gettext as _l
+from flask_babel import format_date, format_decimal, format_time, get_locale, lazy_gettext as _l
 
 from app.core.translated import in_language
 
@@ -43,15 +45,18 @@ class TableDescription:
     fields: dict  # field name -> label, in the order shown; others are not shown
     choices: dict = field(default_factory=dict)  # field name -> {code: label}
     hidden: bool = False  # bookkeeping only (a search index): never shown
+    # (row, field name) -> the shown text, for values whose meaning another
+    # column decides (a custom field's value by the field's kind); None: as usual.
+    formatter: Callable | None = None
 
 
 _TABLES: dict[str, TableDescription] = {}
 
 
 def describe_table(table: str, topic: str, title, fields: dict, choices: dict | None = None,
-                   hidden: bool = False) -> None:
+                   hidden: bool = False, formatter: Callable | None = None) -> None:
     """Say how rows of `table` read: their topic, their title, labelled fields."""
-    _TABLES[table] = TableDescription(topic, title, fields, choices or {}, hidden)
+    _TABLES[table] = TableDescription(topic, title, fields, choices or {}, hidden, formatter)
 
 
 def description(table: str) -> TableDescription | None:
@@ -72,7 +77,7 @@ def format_value(value, choices: dict | None = None) -> str:
     if isinstance(value, bool):
         return str(YES if value else NO)
     if isinstance(value, datetime.datetime):
-        return format_datetime(value, "medium")
+        return format_moment(value)
     if isinstance(value, datetime.date):
         return format_date(value, "medium")
     if isinstance(value, (int, float, decimal.Decimal)):
@@ -82,6 +87,23 @@ def format_value(value, choices: dict | None = None) -> str:
     if isinstance(value, (bytes, memoryview)):
         return ""
     return str(value)
+
+
+_LEFT_TO_RIGHT = re.compile(r"\+?[0-9][0-9 ()\-]*|[^\s@]+@[^\s@]+|https?://\S+")
+
+
+def direction(text: str) -> str:
+    """"ltr" for a phone number, an email address or a link (inside a Persian
+    page "+36…" must not become "…36+"), else "auto" for free text."""
+    return "ltr" if text and _LEFT_TO_RIGHT.fullmatch(text.strip()) else "auto"
+
+
+def format_moment(value: datetime.datetime) -> str:
+    """A moment as "3 Dec 2026, 14:05" in the reader's locale and time zone
+    (Babel's medium date and short time, joined the locale's way)."""
+    locale = get_locale()
+    joined = str(locale.datetime_formats["medium"]) if locale is not None else "{1}, {0}"
+    return joined.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
 
 
 def related_name(instance) -> str:
