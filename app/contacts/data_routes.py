@@ -19,7 +19,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.contacts import duplicates, exporting, importing, privacy
-from app.contacts.readable_tables import describe_consents
+from app.contacts.readable_tables import describe_consents, stored_card_values
 from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
 from app.auth.models import User
 from app.contacts.models import Consent, CustomField, Interest, Person, Segment, Tag
@@ -58,7 +58,8 @@ def person_url(person_id: int) -> str | None:
 
 @bp.app_context_processor
 def data_helpers():
-    return {"person_url": person_url, "text_direction_of": readable.direction}
+    return {"person_url": person_url, "text_direction_of": readable.direction,
+            "stored_card_values": stored_card_values}
 
 
 def _person_names(ids: list[int]) -> dict[int, str]:
@@ -399,7 +400,9 @@ def export_people():
     if segment is not None:
         query = people_in_segment(segment)
     elif request.args.get("ids"):
-        ids = [int(x) for x in request.args["ids"].split(",") if x.strip().isdigit()][:10000]
+        # Numbers beyond a database integer are nobody's id (and SQLite would refuse them).
+        ids = [int(x) for x in request.args["ids"].split(",")
+               if x.strip().isdigit() and len(x.strip()) < 19][:10000]
         query = people_in_segment(None).where(Person.id.in_(ids))
     else:
         query = people_list_query(request.args)
@@ -526,8 +529,9 @@ def audit_log():
         query = query.where(AuditEvent.user_email.contains(args["user"].strip().lower()))
     if args.get("target_type"):
         query = query.where(AuditEvent.target_type == args["target_type"])
-    if args.get("target_id", type=int):
-        query = query.where(AuditEvent.target_id == args.get("target_id", type=int))
+    target_id = args.get("target_id", type=int)
+    if target_id and 0 < target_id < 2**63:
+        query = query.where(AuditEvent.target_id == target_id)
     for name, compare in (("since", lambda d: AuditEvent.at >= d),
                           ("until", lambda d: AuditEvent.at < d + datetime.timedelta(days=1))):
         try:

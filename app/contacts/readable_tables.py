@@ -103,3 +103,27 @@ def person_value(name: str, value) -> str:
     return format_value(value, choices)
 
 
+
+
+def stored_card_values(values: dict) -> list[tuple[str, str]]:
+    """A card's values as kept in a merge record or timeline entry (JSON: dates
+    as ISO text) as (label, value) for a reader, empty ones left out."""
+    from peewee import DateField, DateTimeField
+
+    labels = person_field_labels()
+    shown = []
+    for name, value in (values or {}).items():
+        f = Person._meta.fields.get(name)
+        if f is None or name not in labels or value in (None, ""):
+            continue
+        try:
+            if isinstance(f, DateTimeField) and isinstance(value, str):
+                value = datetime.datetime.fromisoformat(value)
+            elif isinstance(f, DateField) and isinstance(value, str):
+                value = datetime.date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+        text = person_value(name, value)
+        if text:
+            shown.append((str(labels[name]), text))
+    return shown

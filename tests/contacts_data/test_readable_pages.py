@@ -117,6 +117,10 @@ def test_the_merge_page_shows_labels_and_values_and_keeps_the_other_address(clie
         seconds = {(p.kind, p.value) for p in ContactPoint.select().where(ContactPoint.person == a.id)}
         assert seconds == {("email", "kovacs.anna@example.hu")}  # the phone is the card's own now
         assert "kovacs.anna@example.hu" in kept.search_text  # still findable by the old address
+    card = client.get(f"/people/{a.id}").get_data(as_text=True)
+    merged = card.split('class="merge-values"', 1)[1].split("</dl>", 1)[0]
+    assert said(app, language, "Last name") in merged and "Kovacs" in merged
+    assert "last_name" not in merged and "created_at" not in merged
 
 
 # --- the audit log ------------------------------------------------------------------
@@ -282,3 +286,10 @@ def test_the_demo_shows_duplicates_in_two_scripts_and_who_saw_cards(client, auth
     assert "فاطمه حسینی" in page and "Fatemeh Hosseini" in page
     audit = client.get("/admin/audit?action=person.view").get_data(as_text=True)
     assert said(app, "fa", "%(who)s opened the card of %(whom)s", who="Admin Tester", whom="").split()[-1] in audit
+
+
+def test_enormous_numbers_in_the_export_and_the_log_filters_are_no_error(client, auth, szabo):
+    auth.login_as("admin")
+    huge = "9" * 30
+    assert client.get(f"/contacts/export.csv?ids={szabo},{huge}").status_code == 200
+    assert client.get(f"/admin/audit?target_id={huge}&page={huge}").status_code == 200
