@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 
 from flask_babel import lazy_gettext as _l
 
@@ -56,8 +57,20 @@ describe_table("timeline_entry", "interactions", _l("Timeline entry"),
 describe_table("reminder", "reminders", _l("Reminder"),
                {"due": _l("Due"), "note": NOTE, "assignee": _l("For"), "created_by": BY,
                 "done_at": _l("Done")})
+def _merged_card(row, name):
+    """The merged card's values, kept as JSON, as "label: value" lines."""
+    if name != "loser_values":
+        return None
+    try:
+        values = json.loads(row.loser_values or "{}")
+    except ValueError:
+        return ""
+    return "; ".join(f"{label}: {value}" for label, value in stored_card_values(values))
+
+
 describe_table("merge_record", "history", _l("Card merged into this one"),
-               {"at": WHEN, "merged_by": BY, "loser_id": _l("Number of the merged card")})
+               {"at": WHEN, "merged_by": BY, "loser_id": _l("Number of the merged card"),
+                "loser_values": _l("Its values")}, formatter=_merged_card)
 describe_table("import_row_report", "history", _l("Import"), {})
 
 

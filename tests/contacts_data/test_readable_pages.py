@@ -121,6 +121,9 @@ def test_the_merge_page_shows_labels_and_values_and_keeps_the_other_address(clie
     merged = card.split('class="merge-values"', 1)[1].split("</dl>", 1)[0]
     assert said(app, language, "Last name") in merged and "Kovacs" in merged
     assert "last_name" not in merged and "created_at" not in merged
+    document = client.get(f"/contacts/people/{a.id}/data").get_data(as_text=True)
+    assert said(app, language, "Merged cards") in document and "kovacs.anna@example.hu" in document
+    assert "loser_values" not in document and "{" not in document.split("<main", 1)[1].split("</main>")[0]
 
 
 # --- the audit log ------------------------------------------------------------------
