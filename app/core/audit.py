@@ -164,6 +164,13 @@ SYSTEM = _l("Kith")
 ERASED = _l("an erased person")
 
 
+def isolate(name: str) -> str:
+    """A name inside a sentence, isolated (Unicode FSI…PDI) so a Latin name in a
+    Persian sentence, or a Persian one in an English sentence, keeps the
+    sentence's own direction."""
+    return f"\u2068{name}\u2069"
+
+
 def sentence_key(event: AuditEvent) -> str:
     """Which SENTENCES entry reads this event."""
     if event.action == "person.export" and event.details.get("form") == "json":
@@ -198,7 +205,7 @@ def describe(events: list[AuditEvent]) -> list[str]:
             whom = ""
         key = sentence_key(event)
         template = SENTENCES.get(key) or (_NEWSLETTER if event.action.startswith("newsletter.") else _ANY)
-        sentences.append(str(template) % {"who": who, "whom": whom})
+        sentences.append(str(template) % {"who": isolate(who), "whom": isolate(whom) if whom else ""})
     return sentences
 
 
