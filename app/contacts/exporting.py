@@ -10,6 +10,7 @@ import datetime
 import decimal
 import io
 import re
+import zoneinfo
 
 from babel.numbers import get_decimal_symbol
 from flask_babel import get_locale, gettext as _, to_user_timezone
@@ -33,7 +34,7 @@ _E164 = re.compile(r"\+[1-9][0-9]{3,14}")
 
 def neutralise(value) -> str:
     """A free-text cell, with a formula-looking start made harmless."""
-    if value is None:
+    if value is None or value == "":
         return ""
     if isinstance(value, datetime.datetime):
         return value.isoformat(sep=" ", timespec="seconds")
@@ -78,19 +79,38 @@ def export_fields() -> list:
     return [f for f in Person._meta.sorted_fields if f.name not in _NOT_EXPORTED]
 
 
-def _card_cell(name: str, value, decimal_comma: bool):
+def _card_cells(fields: list):
+    """A function turning one row of card values into cells: each column's
+    converter (labels, time zone) is chosen once per export, not per cell."""
+    from peewee import DateTimeField
+
     from app.contacts.forms import STAGE_LABELS
     from app.core.i18n import LANGUAGE_NAMES
 
-    if name == "phone":
-        return phone_cell(value)
-    if name == "stage" and value in STAGE_LABELS:
-        return str(STAGE_LABELS[value])
-    if name == "language" and value in LANGUAGE_NAMES:
-        return str(LANGUAGE_NAMES[value])
-    if isinstance(value, datetime.datetime):
-        return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
-    return neutralise(value)
+    stages = {code: str(label) for code, label in STAGE_LABELS.items()}
+    languages = {code: str(label) for code, label in LANGUAGE_NAMES.items()}
+    zone = zoneinfo.ZoneInfo(str(to_user_timezone(datetime.datetime(2000, 1, 1)).tzinfo))
+    utc = datetime.timezone.utc
+
+    def moment(value):
+        # Stored in UTC; shown in the organisation's time zone, as on the pages.
+        if isinstance(value, datetime.datetime):
+            return value.replace(tzinfo=utc).astimezone(zone).isoformat(" ", "minutes")[:16]
+        return neutralise(value)
+
+    def converter(f):
+        if f.name == "phone":
+            return phone_cell
+        if f.name == "stage":
+            return lambda value: stages.get(value) or neutralise(value)
+        if f.name == "language":
+            return lambda value: languages.get(value) or neutralise(value)
+        if isinstance(f, DateTimeField):
+            return moment
+        return neutralise
+
+    converters = [converter(f) for f in fields]
+    return lambda row: [convert(value) for convert, value in zip(converters, row)]
 
 
 def _custom_cell(field: CustomField, value: str, decimal_comma: bool) -> str:
@@ -108,34 +128,36 @@ def _custom_cell(field: CustomField, value: str, decimal_comma: bool) -> str:
 
 def _extras(ids: list[int]) -> dict:
     """Tags, interests, custom values and further emails and phones of these
-    people: four queries for a chunk of rows."""
+    people (ids in ascending order): four queries for a chunk of rows, each over
+    the chunk's id range (a short query, whatever the chunk's size); rows of
+    people outside the export that fall in the range are passed over."""
     extra = {person_id: {"tags": [], "interests": [], "custom": {}, "email": [], "phone": []}
              for person_id in ids}
-    for person_id, tag in _tags(ids):
-        extra[person_id]["tags"].append(tag)
-    for person_id, interest in _interests(ids):
-        extra[person_id]["interests"].append(interest)
+    low, high = ids[0], ids[-1]
+    tags = (PersonTag.select(PersonTag.person, Tag.name, Tag.builtin).join(Tag)
+            .where(PersonTag.person.between(low, high)).order_by(Tag.name).tuples())
+    labels = {}
+    for person_id, name, builtin in tags:
+        if person_id in extra:
+            if (name, builtin) not in labels:
+                labels[(name, builtin)] = Tag(name=name, builtin=builtin).label
+            extra[person_id]["tags"].append(labels[(name, builtin)])
+    interests = {i.id: related_name(i) for i in Interest.select()}
+    for person_id, interest_id in (PersonInterest.select(PersonInterest.person, PersonInterest.interest)
+                                   .where(PersonInterest.person.between(low, high)).tuples()):
+        if person_id in extra:
+            extra[person_id]["interests"].append(interests.get(interest_id, ""))
     for person_id, field_id, value in (CustomValue.select(CustomValue.person, CustomValue.field, CustomValue.value)
-                                       .where(CustomValue.person.in_(ids)).tuples()):
-        extra[person_id]["custom"][field_id] = value
+                                       .where(CustomValue.person.between(low, high)).tuples()):
+        if person_id in extra:
+            extra[person_id]["custom"][field_id] = value
     for person_id, kind, value in (ContactPoint.select(ContactPoint.person, ContactPoint.kind, ContactPoint.value)
-                                   .where(ContactPoint.person.in_(ids)).order_by(ContactPoint.id).tuples()):
-        if kind in ("email", "phone"):
+                                   .where(ContactPoint.person.between(low, high)).order_by(ContactPoint.id).tuples()):
+        if person_id in extra and kind in ("email", "phone"):
             extra[person_id][kind].append(value)
+    for values in extra.values():
+        values["interests"].sort()
     return extra
-
-
-def _tags(ids):
-    query = (PersonTag.select(PersonTag.person, Tag.id, Tag.name, Tag.builtin).join(Tag)
-             .where(PersonTag.person.in_(ids)).order_by(Tag.name).tuples())
-    return [(person_id, Tag(id=tag_id, name=name, builtin=builtin).label)
-            for person_id, tag_id, name, builtin in query]
-
-
-def _interests(ids):
-    query = (PersonInterest.select(PersonInterest.person, Interest).join(Interest)
-             .where(PersonInterest.person.in_(ids)).order_by(Interest.name))
-    return [(link.person_id, related_name(link.interest)) for link in query]
 
 
 def people_csv(query=None, segment=None, separator: str | None = None):
@@ -161,13 +183,14 @@ def people_csv(query=None, segment=None, separator: str | None = None):
     rows = query.select(*fields).order_by(Person.id).tuples()
     names = [f.name for f in fields]
     id_at = names.index("id")
+    card_cells = _card_cells(fields)
     chunk: list[tuple] = []
 
     def flush():
         extras = _extras([row[id_at] for row in chunk])
         for row in chunk:
             extra = extras[row[id_at]]
-            cells = [_card_cell(name, value, decimal_comma) for name, value in zip(names, row)]
+            cells = card_cells(row)
             cells += [neutralise(", ".join(extra["tags"])), neutralise(", ".join(extra["interests"])),
                       neutralise(", ".join(extra["email"])), _phones_cell(extra["phone"])]
             cells += [_custom_cell(cf, extra["custom"].get(cf.id, ""), decimal_comma) for cf in custom_fields]
