@@ -284,17 +284,19 @@ def test_a_segment_export_has_the_same_columns(client, auth, app, szabo):
 def test_the_demo_shows_duplicates_in_two_scripts_and_who_saw_cards(client, auth, app):
     import random
 
-    from app.contacts.demo import load_demo
+    from app.contacts.data_demo import load_data_demo
 
     with app.app_context(), db.connection_context():
-        assert "3 duplicate pairs" in load_demo(random.Random(5))
+        people = [person(f"Reader{n}", "Demo", email=f"r{n}@demo-people.kith") for n in range(12)]
+        assert "3 duplicate pairs" in load_data_demo(people, random.Random(5))
         assert AuditEvent.select().where(AuditEvent.action == "person.view").count() >= 5
     auth.login_as("admin")
     speak(app, "admin", "fa")
     page = client.get("/contacts/duplicates?kind=similar").get_data(as_text=True)
     assert "فاطمه حسینی" in page and "Fatemeh Hosseini" in page
     audit = client.get("/admin/audit?action=person.view").get_data(as_text=True)
-    assert said(app, "fa", "%(who)s opened the card of %(whom)s", who="Admin Tester", whom="").split()[-1] in audit
+    assert said(app, "fa", "%(who)s opened the card of %(whom)s",
+                **names(who="Admin Tester", whom="Reader0 Demo")).split()[-1] in audit
 
 
 def test_enormous_numbers_in_the_export_and_the_log_filters_are_no_error(client, auth, szabo):
