@@ -13,9 +13,19 @@ import re
 import zoneinfo
 
 from babel.numbers import get_decimal_symbol
-from flask_babel import get_locale, gettext as _, to_user_timezone
+from flask_babel import get_locale, to_user_timezone
+from flask_babel import gettext as _
 
-from app.contacts.models import ContactPoint, CustomField, CustomValue, Interest, Person, PersonInterest, PersonTag, Tag
+from app.contacts.models import (
+    ContactPoint,
+    CustomField,
+    CustomValue,
+    Interest,
+    Person,
+    PersonInterest,
+    PersonTag,
+    Tag,
+)
 from app.contacts.readable_tables import NOT_SHOWN, person_field_labels
 from app.core.readable import NO, YES, related_name
 from app.core.segments import people_in_segment
@@ -90,7 +100,7 @@ def _card_cells(fields: list):
     stages = {code: str(label) for code, label in STAGE_LABELS.items()}
     languages = {code: str(label) for code, label in LANGUAGE_NAMES.items()}
     zone = zoneinfo.ZoneInfo(str(to_user_timezone(datetime.datetime(2000, 1, 1)).tzinfo))
-    utc = datetime.timezone.utc
+    utc = datetime.UTC
 
     def moment(value):
         # Stored in UTC; shown in the organisation's time zone, as on the pages.

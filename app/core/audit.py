@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l

@@ -13,10 +13,11 @@ import datetime
 import decimal
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from flask_babel import format_date, format_decimal, format_time, get_locale, lazy_gettext as _l
+from flask_babel import format_date, format_decimal, format_time, get_locale
+from flask_babel import lazy_gettext as _l
 
 from app.core.translated import in_language
 
