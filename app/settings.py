@@ -52,6 +52,8 @@ class Settings:
     bounce_limit: int = 1
     # Reverse proxies whose X-Forwarded-* headers are believed (none: never).
     trusted_proxies: tuple = ()
+    # How long the audit log keeps staff views of cards and exports ("who saw"); changes stay for ever.
+    audit_view_days: int = 365
 
     @property
     def outbox_path(self) -> Path:
@@ -168,6 +170,9 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         raise SettingsError("KITH_BOUNCE_LIMIT: give a whole number of at least 1, e.g. 1")
 
     trusted_proxies = parse_trusted_proxies(env.get("KITH_TRUSTED_PROXIES", ""))
+    audit_view_days = env.get("KITH_AUDIT_VIEW_DAYS", "365").strip()
+    if not audit_view_days.isdigit() or not 1 <= int(audit_view_days) <= 36500:
+        raise SettingsError("KITH_AUDIT_VIEW_DAYS: give a number of days between 1 and 36500, e.g. 365")
 
     for variable, url in (("KITH_DATABASE_URL", database_url), ("KITH_QUEUE_URL", queue_url)):
         if url.startswith("sqlite"):
@@ -190,6 +195,7 @@ def load_settings(env_file: str | os.PathLike | None = ".env") -> Settings:
         mail_rate=mail_rate,
         bounce_limit=int(bounce_limit),
         trusted_proxies=trusted_proxies,
+        audit_view_days=int(audit_view_days),
     )
 
 

@@ -189,3 +189,29 @@ class ComplaintSearchText(BaseModel):
 
     complaint = ForeignKeyField(Complaint, unique=True, backref="+", on_delete="CASCADE")
     document = TextField(default="")
+
+
+# How these rows read in a patron's data export (app/core/readable.py).
+def _describe_for_readers():
+    from app.core.readable import describe_table
+
+    when = _l("When")
+    describe_table("complaint", "complaints", _l("Case"),
+                   {"kind": _l("Kind"), "category": _l("Category"), "channel": _l("Channel"),
+                    "severity": _l("Severity"), "status": _l("Status"), "message": _l("Message"),
+                    "name": _l("Name"), "email": _l("Email"), "phone": _l("Phone"),
+                    "consent_to_contact": _l("May be contacted"), "created_at": when,
+                    "resolved_at": _l("Resolved"), "closed_at": _l("Closed"),
+                    "satisfaction_score": _l("Satisfaction (1–5)"), "satisfaction_comment": _l("Comment")},
+                   {"kind": KINDS, "status": STATUSES, "severity": SEVERITIES, "channel": CHANNELS})
+    describe_table("complaint_event", "complaints", _l("On the case's thread"),
+                   {"at": when, "body": _l("Message"), "public": _l("Shown to the patron"),
+                    "author": _l("By"), "old_value": _l("Before"), "new_value": _l("After")})
+    describe_table("compensation", "complaints", _l("Compensation"),
+                   {"kind": _l("Kind"), "description": _l("Description"), "points": _l("Points"), "at": when},
+                   {"kind": COMPENSATIONS})
+    describe_table("complaint_search_text", "complaints", "", {}, hidden=True)
+    describe_table("escalation_notice", "complaints", "", {}, hidden=True)
+
+
+_describe_for_readers()

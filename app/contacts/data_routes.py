@@ -19,11 +19,15 @@ from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.contacts import duplicates, exporting, importing, privacy
+from app.contacts.readable_tables import describe_consents, stored_card_values
 from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
-from app.contacts.models import Consent, Person, Segment
+from app.auth.models import User
+from app.contacts.models import Consent, CustomField, Interest, Person, Segment, Tag
+from app.core import audit, readable
 from app.contacts.services import people_list_query, record_consent
 from app.core.audit import AuditEvent, record_audit
 from app.core.clock import local_today
+from app.core.errors import error_page
 from app.core.queue import crontab, periodic_task
 from app.core.confirm import require_confirmation
 from app.core.inputs import page_number
@@ -56,7 +60,41 @@ def person_url(person_id: int) -> str | None:
 
 @bp.app_context_processor
 def data_helpers():
-    return {"person_url": person_url}
+    return {"person_url": person_url, "text_direction_of": readable.direction,
+            "stored_card_values": stored_card_values}
+
+
+def _person_names(ids: list[int]) -> dict[int, str]:
+    found = {}
+    for person in Person.select().where(Person.id.in_(ids)):
+        found[person.id] = str(audit.ERASED) if person.erased_at else person.display_name
+    return found
+
+
+def _user_names(ids: list[int]) -> dict[int, str]:
+    return {user.id: user.display_name for user in User.select().where(User.id.in_(ids))}
+
+
+def _names_of(model, attr="name"):
+    return lambda ids: {row.id: getattr(row, attr) for row in model.select().where(model.id.in_(ids))}
+
+
+audit.register_target_names("person", _person_names)
+audit.register_target_names("user", _user_names)
+audit.register_target_names("segment", _names_of(Segment))
+audit.register_target_names("tag", _names_of(Tag, "label"))
+audit.register_target_names("interest", _names_of(Interest))
+audit.register_target_names("custom_field", _names_of(CustomField))
+
+
+@bp.after_app_request
+def record_card_view(response):
+    """Who saw a card: every successful card page a signed-in user opens (the
+    card page itself needs to know nothing about the audit log)."""
+    if (request.endpoint == "contacts.show" and response.status_code == 200
+            and request.view_args and getattr(g, "user", None) is not None):
+        audit.record_view("person", request.view_args.get("person_id"), user=g.user)
+    return response
 
 
 @periodic_task(crontab(minute="*/10"))
@@ -111,11 +149,12 @@ def mark_distinct():
 
 def _merge_rows(a: Person, b: Person):
     rows = []
-    labels = importing.targets() | {"notes": _("Notes"), "archived_at": _("Archived")}
+    labels = privacy.person_field_labels()
     for f in duplicates.merge_fields():
         left, right = getattr(a, f.name), getattr(b, f.name)
-        rows.append({"name": f.name, "label": labels.get(f.name) or f.name.replace("_", " ").capitalize(),
-                     "left": left, "right": right, "same": left == right,
+        rows.append({"name": f.name, "label": labels.get(f.name) or f.verbose_name or f.name,
+                     "left": privacy.person_value(f.name, left), "right": privacy.person_value(f.name, right),
+                     "same": left == right,
                      "default": "other" if left in (None, "") and right not in (None, "") else "survivor"})
     return rows
 
@@ -133,15 +172,22 @@ def merge_form():
 
 
 def _related_counts(ids: list[int]) -> dict:
-    """table -> {person id: rows} for the side-by-side view (one query per table)."""
+    """What each card holds, by what it is ("Timeline entry": {person id: rows}),
+    for the side-by-side view (one query per table)."""
     counts = {}
     for fk in duplicates.person_foreign_keys():
         model = fk.model
+        described = readable.description(model._meta.table_name)
+        if described is not None and described.hidden:
+            continue
         query = (model.select(fk, fn.COUNT(model._meta.primary_key))
                  .where(fk.in_(ids)).group_by(fk).tuples())
         found = {person_id: count for person_id, count in query}
         if found:
-            counts[model._meta.table_name] = found
+            label = str(described.title) if described is not None else str(readable.TOPICS["other"])
+            total = counts.setdefault(label, {})
+            for person_id, count in found.items():
+                total[person_id] = total.get(person_id, 0) + count
     return counts
 
 
@@ -360,15 +406,20 @@ def export_people():
     if segment is not None:
         query = people_in_segment(segment)
     elif request.args.get("ids"):
-        ids = [int(x) for x in request.args["ids"].split(",") if x.strip().isdigit() and len(x.strip()) < 19][:10000]
+        # Numbers beyond a database integer are nobody's id (and SQLite would refuse them).
+        ids = [int(x) for x in request.args["ids"].split(",")
+               if x.strip().isdigit() and len(x.strip()) < 19][:10000]
         query = people_in_segment(None).where(Person.id.in_(ids))
     else:
         query = people_list_query(request.args)
+    separator = request.args.get("separator")
+    if separator is not None and separator not in exporting.SEPARATORS:
+        return error_page(400, _("Choose comma, semicolon or tab as the separator."))
     record_audit("contacts.export", "segment" if segment else None, segment,
                  filter=request.args.to_dict())
     stamp = local_today().isoformat()
     name = f"kith-people-{'segment-%d-' % segment if segment else ''}{stamp}.csv"
-    return Response(stream_with_context(exporting.people_csv(query)), mimetype="text/csv; charset=utf-8",
+    return Response(stream_with_context(exporting.people_csv(query, separator=separator)), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -376,6 +427,7 @@ def export_people():
 
 CONSENT_SOURCES = {"desk": _l("At the desk"), "phone": _l("By phone"), "letter": _l("By letter"),
                    "email": _l("By email"), "web-form": _l("Web form"), "import": _l("Import")}
+describe_consents(CONSENT_SOURCES)
 
 
 class ConsentForm(FlaskForm):
@@ -431,8 +483,8 @@ def add_consent(person_id):
 @role_required("staff")
 def person_data(person_id):
     person = _person_or_404(person_id)
-    data = privacy.export_person(person, by=g.user, form="page")
-    return render("contacts/data/person_data.html", person=person, data=data)
+    sections = privacy.show_person(person, by=g.user)
+    return render("contacts/data/person_data.html", person=person, sections=sections)
 
 
 @bp.get("/contacts/people/<int:person_id>/data.json")
@@ -485,8 +537,9 @@ def audit_log():
         query = query.where(AuditEvent.user_email.contains(args["user"].strip().lower()))
     if args.get("target_type"):
         query = query.where(AuditEvent.target_type == args["target_type"])
-    if args.get("target_id", type=int):
-        query = query.where(AuditEvent.target_id == args.get("target_id", type=int))
+    target_id = args.get("target_id", type=int)
+    if target_id and 0 < target_id < 2**63:
+        query = query.where(AuditEvent.target_id == target_id)
     for name, compare in (("since", lambda d: AuditEvent.at >= d),
                           ("until", lambda d: AuditEvent.at < d + datetime.timedelta(days=1))):
         try:
@@ -497,8 +550,10 @@ def audit_log():
     total = query.count()
     pages = max(1, math.ceil(total / AUDIT_PER_PAGE))
     page = min(page_number(), pages)
-    events = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).paginate(page, AUDIT_PER_PAGE)
-    actions = [a for (a,) in AuditEvent.select(AuditEvent.action).distinct().order_by(AuditEvent.action).tuples()]
-    return render("contacts/data/audit.html", "contacts/data/_audit_rows.html", events=events,
+    events = list(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).paginate(page, AUDIT_PER_PAGE))
+    actions = [(a, audit.action_label(a)) for (a,) in
+               AuditEvent.select(AuditEvent.action).distinct().order_by(AuditEvent.action).tuples()]
+    return render("contacts/data/audit.html", "contacts/data/_audit_rows.html",
+                  events=list(zip(events, audit.describe(events))),
                   total=total, page_no=page, pages=pages, actions=actions, args=args)
 

@@ -8,6 +8,7 @@ import json
 from app.auth.models import User
 from app.contacts.models import (STAGES, CustomField, CustomValue, Interest, Link, Organisation, Person,
                                  PersonInterest, PersonTag, Reminder, Segment, Tag)
+from app.contacts.data_demo import load_data_demo
 from app.contacts.services import ensure_builtin_groups
 from app.core.db import utcnow
 from app.core.timeline import TimelineEntry, refresh_last_interaction
@@ -91,4 +92,5 @@ def load_demo(rng) -> str:
     for user in authors[:3]:
         for person in rng.sample(people, 2):
             Reminder.create(person=person, assignee=user, due=today, note="Call back about the renewal")
-    return f"contacts: {len(people)} people, {len(orgs)} organisations, timelines, 1 segment"
+    data = load_data_demo(people, rng)
+    return f"contacts: {len(people)} people, {len(orgs)} organisations, timelines, 1 segment, {data}"

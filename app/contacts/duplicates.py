@@ -177,6 +177,18 @@ class Group:
     high_id: int
     people: list[Person] = field(default_factory=list)
 
+    @property
+    def title(self) -> str:
+        """The group as staff read it: the people's names (each name once, joined
+        the reader's way), never the internal key."""
+        from babel.lists import format_list
+        from flask_babel import get_locale
+
+        names = list(dict.fromkeys(p.display_name for p in self.people))
+        if not names:
+            return ""
+        return format_list(names, locale=get_locale() or "en")
+
 
 def duplicate_groups(kind: str | None = None) -> list[Group]:
     """Every set of cards sharing an email, a phone or a name key, strongest
@@ -308,6 +320,9 @@ def merge_people(survivor: Person, other: Person, choices: dict[str, str] | None
             if count:
                 moved[f"person.{fk.name}"] = count
         _drop_self_links(survivor.id, set_aside)
+        kept = _keep_other_contacts(survivor.id, other)
+        if kept:
+            moved["contact_point.kept"] = kept
         timeline.refresh_last_interaction([survivor.id])  # the other card's entries moved over
 
         record = MergeRecord.create(
@@ -327,6 +342,22 @@ def merge_people(survivor: Person, other: Person, choices: dict[str, str] | None
                      other=other_values, taken_from_other=sorted(updates), moved=moved,
                      set_aside=len(set_aside))
     return record
+
+
+def _keep_other_contacts(survivor_id: int, other: Person) -> int:
+    """The other card's email and phone, when the survivor does not keep them
+    as its own, stay on the survivor as second ones (nobody's address is lost)."""
+    from app.contacts.models import ContactPoint
+
+    current = Person.get_by_id(survivor_id)
+    have = {(p.kind, p.value) for p in ContactPoint.select().where(ContactPoint.person == survivor_id)}
+    have |= {("email", current.email), ("phone", current.phone)}
+    added = 0
+    for kind, value in (("email", other.email), ("phone", other.phone)):
+        if value and (kind, value) not in have:
+            ContactPoint.create(person=survivor_id, kind=kind, value=value)
+            added += 1
+    return added
 
 
 def _shown_values(values: dict) -> dict:

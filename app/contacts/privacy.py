@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import lazy_gettext as _l
 from peewee import CharField, DateField, DateTimeField, TextField
 
 from app.contacts.data_models import ImportRowReport
 from app.contacts.duplicates import person_foreign_keys, row_values
 from app.contacts.models import Person
-from app.core.audit import AuditEvent, record_audit
+from app.contacts.readable_tables import NOT_SHOWN as _NOT_SHOWN
+from app.contacts.readable_tables import person_field_labels, person_fields as _person_fields, person_value
+from app.core import readable
+from app.core.audit import AuditEvent, describe, record_audit, record_view
 from app.core.db import utcnow, write_transaction
 
 # Secrets are never part of an export (a token hash is no one's personal data).
 _SECRET_WORDS = ("hash", "secret", "password", "token")
-_NOT_SHOWN = {"dedupe_name", "dedupe_sound", "search_text"}
 # Column names that hold identifying data wherever they appear.
 _PERSONAL_WORDS = {"name", "email", "phone", "address", "birthday", "birth", "ip", "agent",
                    "postcode", "city", "street", "card", "value", "label"}
@@ -81,12 +84,112 @@ def person_data(person: Person) -> dict:
             "related": related, "audit": audit}
 
 
+# --- the export as a document a person can read ------------------------------
+
+class _Names:
+    """Names of the rows foreign keys point at, one query per row at most."""
+
+    def __init__(self):
+        self.cache = {}
+
+    def __call__(self, fk, row_id):
+        if row_id is None:
+            return ""
+        key = (fk.rel_model, row_id)
+        if key not in self.cache:
+            target = fk.rel_model.get_or_none(fk.rel_model._meta.primary_key == row_id)
+            self.cache[key] = readable.related_name(target) if target is not None else f"#{row_id}"
+        return self.cache[key]
+
+
+def _record(row, described, names) -> dict:
+    """One row as a titled list of (label, value), empty values left out."""
+    meta = row._meta
+    fields = meta.fields
+    if described is not None:
+        wanted = list(described.fields.items())
+        title = str(described.title)
+    else:
+        refs = {f.name for f in meta.refs if f.rel_model is Person}
+        wanted = [(f.name, readable.fallback_label(f.name)) for f in meta.sorted_fields
+                  if not f.primary_key and f.name not in refs and not _is_secret(f.name)
+                  and f.name not in _NOT_SHOWN]
+        title = str(readable.TOPICS["other"])
+    lines = []
+    for name, label in wanted:
+        f = fields.get(name)
+        if f is None:
+            continue
+        value = row.__data__.get(name)
+        custom = described.formatter(row, name) if described is not None and described.formatter else None
+        if custom is not None:
+            shown = custom
+        elif f in meta.refs:
+            shown = names(f, value)
+        else:
+            choices = described.choices.get(name) if described is not None else None
+            shown = readable.format_value(value, choices)
+        if shown:
+            lines.append((str(label), shown))
+    return {"title": title, "lines": lines}
+
+
+def person_document(person: Person) -> list[dict]:
+    """Everything about one person as a document: sections by topic (identity,
+    contact details, consents, interactions, complaints, newsletters,
+    loyalty…), each record with translated labels and formatted values."""
+    records: dict[str, list[dict]] = {topic: [] for topic in readable.TOPICS}
+    for topic, fields in _person_fields().items():
+        lines = [(str(label), person_value(name, getattr(person, name, None))) for name, label in fields.items()]
+        if topic == "identity":
+            known = set(person_field_labels()) - set(fields) - set(_person_fields()["contact"])
+            lines += [(str(person_field_labels()[name]), person_value(name, getattr(person, name)))
+                      for name in sorted(known)]
+        lines = [(label, value) for label, value in lines if value]
+        if lines:
+            records[topic].append({"title": str(readable.TOPICS[topic]), "lines": lines})
+    names = _Names()
+    ids_by_model = {Person: [person.id]}
+    for model, fk, parent in _related_tables():
+        parent_ids = ids_by_model.get(parent)
+        if not parent_ids:
+            continue
+        rows = list(model.select().where(fk.in_(parent_ids)).order_by(model._meta.primary_key))
+        if not rows:
+            continue
+        pk = model._meta.primary_key
+        ids_by_model.setdefault(model, []).extend(getattr(row, pk.name) for row in rows)
+        described = readable.description(model._meta.table_name)
+        if described is not None and described.hidden:
+            continue
+        topic = described.topic if described is not None else "other"
+        for row in rows:
+            record = _record(row, described, names)
+            if record["lines"]:
+                records.setdefault(topic, []).append(record)
+    events = list(AuditEvent.select().where(AuditEvent.target_type == "person",
+                                            AuditEvent.target_id == person.id)
+                  .order_by(AuditEvent.at, AuditEvent.id))
+    sections = [{"topic": topic, "title": str(readable.TOPICS[topic]), "records": found}
+                for topic, found in records.items() if found]
+    sections.append({"topic": "audit", "title": str(_l("Who saw or changed this card")), "records": [],
+                     "events": list(zip(events, describe(events)))})
+    return sections
+
+
 def export_person(person: Person, by=None, form: str = "json") -> dict:
-    """person_data(), with the export itself written to the audit log."""
+    """person_data(), with the export itself written to the audit log ("who saw";
+    the same person looking again within minutes is one view)."""
     data = person_data(person)
-    record_audit("person.export", "person", person.id, user=by, form=form,
-                 tables=sorted(data["related"]))
+    record_view("person", person.id, user=by, action="person.export", form=form,
+                tables=sorted(data["related"]))
     return data
+
+
+def show_person(person: Person, by=None) -> list[dict]:
+    """person_document(), with the view written to the audit log."""
+    record_view("person", person.id, user=by, action="person.export", form="page")
+    return person_document(person)
 
 
 def _blank(field):

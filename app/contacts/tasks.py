@@ -65,3 +65,12 @@ def fill_search_text():
     # emptied by the database trigger after a merge or erasure) are filled.
     from app.contacts.services import refresh_search_text
     refresh_search_text()
+
+
+@periodic_task(crontab(minute="17", hour="3"))
+def purge_audit_views():
+    # Idempotent: one DELETE of view records older than the cutoff; a second
+    # run, or a run killed half way and started again, finds nothing new to delete.
+    from app.core.audit import purge_old_views
+    with write_transaction():
+        purge_old_views(current_app.config["KITH"].audit_view_days)

@@ -115,3 +115,25 @@ class CareGreeting(BaseModel):
 
     class Meta:
         indexes = ((("person", "kind", "year"), True),)
+
+
+# How these rows read in a patron's data export (app/core/readable.py).
+def _describe_for_readers():
+    from flask_babel import lazy_gettext as _l
+
+    from app.core.readable import describe_table
+
+    describe_table("ledger_entry", "loyalty", _l("Points"),
+                   {"at": _l("When"), "points": _l("Points"), "kind": _l("Kind"), "reason": _l("Reason"),
+                    "reward": _l("Reward"), "author": _l("By")},
+                   {"kind": {"earn": _l("Earned"), "spend": _l("Spent"), "expire": _l("Expired"),
+                             "correction": _l("Correction")}})
+    describe_table("loyalty_account", "loyalty", _l("Tier"),
+                   {"tier": _l("Tier"), "tier_since": _l("Since")})
+    describe_table("care_greeting", "loyalty", _l("Greeting"),
+                   {"kind": _l("Kind"), "years": _l("Years"), "points": _l("Points"),
+                    "at": _l("When")},
+                   {"kind": {"birthday": _l("Birthday"), "anniversary": _l("Membership anniversary")}})
+
+
+_describe_for_readers()

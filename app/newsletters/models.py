@@ -135,3 +135,25 @@ class Delivery(BaseModel):
     class Meta:
         indexes = ((("issue", "email"), True), (("issue", "status", "next_attempt_at"), False),
                    (("status", "claimed_at"), False))
+
+
+# How these rows read in a patron's data export (app/core/readable.py).
+def _describe_for_readers():
+    from flask_babel import lazy_gettext as _l
+
+    from app.core.readable import describe_table
+
+    describe_table("subscription", "newsletters", _l("Subscription"),
+                   {"newsletter_list": _l("List"), "status": _l("Status"), "source": _l("Received"),
+                    "created_at": _l("Asked for"), "confirmed_at": _l("Confirmed"),
+                    "unsubscribed_at": _l("Unsubscribed")},
+                   {"status": {"pending": _l("Waiting for confirmation"), "active": _l("Subscribed"),
+                               "unsubscribed": _l("Unsubscribed")}})
+    describe_table("delivery", "newsletters", _l("Newsletter sent"),
+                   {"issue": _l("Issue"), "email": _l("Email"), "status": _l("Status"),
+                    "sent_at": _l("Sent")},
+                   {"status": {"pending": _l("Waiting"), "sending": _l("Sending"), "sent": _l("Sent"),
+                               "failed": _l("Failed"), "bounced": _l("Bounced")}})
+
+
+_describe_for_readers()

@@ -41,7 +41,7 @@ def _export_link(page: str) -> str:
 def _names(response) -> list[str]:
     assert response.status_code == 200
     text = response.get_data(as_text=True)
-    return sorted(r["first_name"] for r in csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    return sorted(r["First name"] for r in csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 # --- editing a saved segment ----------------------------------------------------------
