@@ -115,6 +115,10 @@ class Person(BaseModel):
     def compute_search_text(self, extra: list[str] | None = None) -> str:
         parts = [fold(self.first_name), fold(self.last_name), fold(self.last_name + " " + self.first_name),
                  (self.email or "").lower(), digits(self.phone), fold(self.card_number)]
+        if _CJK.search(self.first_name + self.last_name):
+            # Chinese, Japanese and Korean names are written without a space ("黄芳"
+            # for family 黄, given 芳), so the joined forms are words too, both ways round.
+            parts += [fold(self.last_name + self.first_name), fold(self.first_name + self.last_name)]
         parts += [fold(x) for x in extra or []]
         return " | ".join(p for p in parts if p)
 

@@ -72,8 +72,8 @@ def index():
 def find():
     """Live results while typing (quick log): up to ten people."""
     q = request.args.get("q", "").strip()
-    people = list(services.search_people(q, limit=10)) if len(q) >= 2 else []
-    return render("contacts/_find_results.html", people=people, q=q)
+    people = list(services.search_people(q, limit=10)) if services.long_enough(q) else []
+    return render("contacts/_find_results.html", people=people, q=q, searched=services.long_enough(q))
 
 
 # --- the card ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from peewee import CharField
 from app.contacts.models import (BUILTIN_GROUPS, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest,  # noqa: F401
                                  Link, Organisation, Person, PersonInterest, PersonSearchTerm, PersonTag,
                                  Reminder, Tag, digits, fold, prefix_bounds)
+from app.contacts.models import _CJK as CJK
 from app.core.audit import record_audit
 from app.core.clock import local_today
 from app.core.db import utcnow, write_transaction
@@ -235,6 +236,13 @@ def search_condition(q: str):
             inside.append(Person.search_text.contains(word))
     parts = ([Person.id.in_(starting)] if starting is not None else []) + inside
     return functools.reduce(operator.and_, parts) if parts else None
+
+
+def long_enough(q: str) -> bool:
+    """Whether live results are worth showing: two letters, or one Chinese,
+    Japanese or Korean character (a whole family name, such as 王)."""
+    q = (q or "").strip()
+    return len(q) >= 2 or bool(q and CJK.search(q))
 
 
 def search_people(q: str = "", *, archived: bool = False, sort: str = "name", desc: bool = False,
