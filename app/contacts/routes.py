@@ -21,7 +21,7 @@ from app.contacts.models import (CLASSES, STAGES, ContactPoint, Consent, CustomF
 from app.core import timeline
 from app.core.audit import record_audit
 from app.core.i18n import LANGUAGE_NAMES
-from app.core.rendering import render
+from app.core.rendering import render, wants_fragment
 from app.core.security import has_role, role_required
 from app.core.segments import count_matching, segment_used_by
 
@@ -250,10 +250,15 @@ def log(person_id):
                         confidential=confidential)
         flash(_("Logged for %(name)s.", name=person.display_name), "success")
         if request.form.get("next") == "quick":
+            if wants_fragment():
+                # The phone stays on the page: the search box comes back with the message.
+                return render("contacts/_quick_log_form.html", person=None, form=NoteForm(formdata=None),
+                              show_flashes=True, **_labels())
             return redirect(url_for("contacts.quick_log"), 303)
         return redirect(url_for("contacts.show", person_id=person.id), 303)
     if request.form.get("next") == "quick":
-        return render("contacts/quick_log.html", person=person, form=form, **_labels()), 400
+        return render("contacts/quick_log.html", "contacts/_quick_log_form.html", person=person, form=form,
+                      **_labels()), 400
     context = card_context(person)
     context["note_form"] = form
     return render("contacts/show.html", **context), 400
@@ -278,8 +283,8 @@ def quick_log():
     person = None
     if request.args.get("person", type=int):
         person = _person_or_404(request.args.get("person", type=int))
-    return render("contacts/quick_log.html", "contacts/_quick_log_form.html", person=person,
-                  form=NoteForm(formdata=None), **_labels())
+    form = NoteForm(formdata=None, channel=services.last_channel(g.user))
+    return render("contacts/quick_log.html", "contacts/_quick_log_form.html", person=person, form=form, **_labels())
 
 
 # --- links ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from app.contacts.models import _CJK as CJK
 from app.core.audit import record_audit
 from app.core.clock import local_today
 from app.core.db import utcnow, write_transaction
+from app.core.timeline import CHANNELS, TimelineEntry
 
 
 def default_region() -> str:
@@ -288,6 +289,17 @@ def search_page(query, page: int, per_page: int) -> tuple[list, int]:
     if page == 1 and len(rows) < per_page:
         return rows, len(rows)
     return rows, query.order_by().count()
+
+
+def last_channel(user, default: str = "visit") -> str:
+    """The channel this user logged their latest interaction through (the quick log
+    preselects it), read from their newest timeline entry by the author index."""
+    if user is None:
+        return default
+    channel = (TimelineEntry.select(TimelineEntry.channel)
+               .where(TimelineEntry.author == user.id, TimelineEntry.kind == "interaction")
+               .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc()).limit(1).scalar())
+    return channel if channel in CHANNELS else default
 
 
 # ---- reminders ---------------------------------------------------------------
