@@ -62,9 +62,20 @@ def index():
     if q and not archived and total == 0:
         archived_matches = services.search_people(q, archived=True).where(
             Person.archived_at.is_null(False)).order_by().count()
+    filters = services.list_filters(request.args)
+    tags = services.tag_choices()
+    bulk_choices = {}
+    if has_role(g.user, "staff"):
+        from app.contacts import bulk
+        from app.contacts.data_routes import CONSENT_SOURCES
+
+        bulk_choices = dict(newsletter_lists=bulk.newsletter_lists(), consent_sources={
+            key: CONSENT_SOURCES[key] for key in bulk.CONSENT_SOURCES})
     return render("contacts/index.html", "contacts/_results.html", people=people, total=total, current_page=page,
                   pages=pages, q=q, sort=sort, desc=desc, stage=stage, archived=archived, stages=STAGES,
-                  archived_matches=archived_matches, **_labels())
+                  archived_matches=archived_matches, filters=filters, classes=CLASSES,
+                  groups=[t for t in tags if t.builtin], free_tags=[t for t in tags if not t.builtin], tags=tags,
+                  **bulk_choices, **_labels())
 
 
 @bp.get("/people/find")
@@ -690,3 +701,6 @@ def contacts_helpers():
         user = getattr(g, "user", None)
         return list(services.due_reminders(user)) if user else []
     return {"due_reminders": due, "channel_labels": CHANNEL_LABELS}
+
+
+from app.contacts import bulk_routes  # noqa: E402,F401  (bulk actions register on this blueprint)
