@@ -266,7 +266,9 @@ def search_people(q: str = "", *, archived: bool = False, sort: str = "name", de
         # A text search picks its few cards through the word index; ordering
         # through the name index instead would visit every row in index order.
         columns = [c.concat("") if isinstance(c, CharField) or c is SORT_NAME else c for c in columns]
-    order = [c.desc() if desc else c for c in columns] + [Person.id.desc() if desc else Person.id]
+    # Never contacted counts as longest ago, on PostgreSQL (NULL last) as on SQLite (NULL first).
+    order = [(c.desc(nulls="LAST") if desc else c.asc(nulls="FIRST")) if c is Person.last_interaction_at
+             else (c.desc() if desc else c) for c in columns] + [Person.id.desc() if desc else Person.id]
     query = query.order_by(*order)
     if limit:
         query = query.limit(limit)
