@@ -81,10 +81,11 @@ def index():
 @bp.get("/people/find")
 @role_required("volunteer")
 def find():
-    """Live results while typing (quick log): up to ten people."""
-    q = request.args.get("q", "").strip()
+    """Live results while typing (quick log, and the header search with to=card): up to ten people."""
+    q = request.args.get("q", "").strip()[:200]
     people = list(services.search_people(q, limit=10)) if services.long_enough(q) else []
-    return render("contacts/_find_results.html", people=people, q=q, searched=services.long_enough(q))
+    return render("contacts/_find_results.html", people=people, q=q, searched=services.long_enough(q),
+                  to_card=request.args.get("to") == "card")
 
 
 # --- the card ----------------------------------------------------------------------
