@@ -36,10 +36,10 @@ def _question(action: str, count: int, found: dict) -> str:
         return ngettext("Add the tag %(tag)s to %(num)s person?", "Add the tag %(tag)s to %(num)s people?",
                         count, tag=found["tag"].label)
     if action == "add_to_list":
-        return ngettext("Put %(num)s person on the list “%(list)s”, consent given %(source)s?",
-                        "Put %(num)s people on the list “%(list)s”, consent given %(source)s?", count,
+        return ngettext("Put %(num)s person on the list “%(list)s”? Consent given: %(source)s.",
+                        "Put %(num)s people on the list “%(list)s”? Consent given: %(source)s.", count,
                         list=found["newsletter_list"].name_in(current_language()),
-                        source=str(CONSENT_SOURCES[found["source"]]).lower())
+                        source=CONSENT_SOURCES[found["source"]])
     if action == "set_stage":
         return ngettext("Move %(num)s person to the stage %(stage)s?", "Move %(num)s people to the stage %(stage)s?",
                         count, stage=STAGE_LABELS[found["stage"]])

@@ -154,7 +154,7 @@ def test_putting_people_on_a_list_records_their_consent_from_the_desk(client, au
     args = {"action": "add_to_list", "to_list": readers["list"], "source": "desk", "scope": "selected",
             "ids": [readers["eva"], readers["nomail"]]}
     page = client.get("/people/bulk", query_string=args).get_data(as_text=True)
-    assert "Put 2 people on the list “Library news”, consent given at the desk?" in page
+    assert "Put 2 people on the list “Library news”? Consent given: At the desk." in page
     done = client.post("/people/bulk", data={**args, "expected": "2"}, follow_redirects=True).get_data(as_text=True)
     assert "1 person added to “Library news”." in done and "1 without an email was left out." in done
     with inside(app):
