@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.contacts.services import save_person, search_people
+from app.contacts.services import people_list_query, save_person, search_people
 
 from .helpers import inside
 
@@ -43,9 +43,13 @@ def test_the_quick_log_finds_a_family_name_of_one_character(client, auth, chines
     assert page.count('class="find-person"') == 1 and "王" in page and "娜" in page
 
 
+NEW_STEPS = ("0185_cjk_joined_names", "0186_timeline_author_index", "0187_people_sort_name")
+
+
 def test_a_database_from_before_the_joined_names_finds_them_after_kith_migrate(settings, tmp_path):
     """A library upgrading: its cards have the search words of before; after `kith
-    migrate` a name typed without a space finds them, and nothing else is lost."""
+    migrate` a name typed without a space finds them, the list sorts and the quick log
+    reads the new indexes, and nothing else is lost."""
     import dataclasses
     import shutil
 
@@ -57,7 +61,7 @@ def test_a_database_from_before_the_joined_names_finds_them_after_kith_migrate(s
     earlier = tmp_path / "earlier_steps"
     earlier.mkdir()
     for step in database.MIGRATIONS_DIR.glob("[0-9]*.py"):
-        if step.stem != "0185_cjk_joined_names":
+        if step.stem not in NEW_STEPS:
             shutil.copy(step, earlier / step.name)
     upgraded = database.open_database(f"sqlite:///{tmp_path / 'upgraded.db'}")
     with upgraded.connection_context():
@@ -71,9 +75,13 @@ def test_a_database_from_before_the_joined_names_finds_them_after_kith_migrate(s
             for term in terms:
                 upgraded.execute_sql("INSERT INTO person_search_term (person_id, term) VALUES (?, ?)",
                                      (cursor.lastrowid, term))
-        assert database.migrate(upgraded) == ["0185_cjk_joined_names"]
+        assert database.migrate(upgraded) == list(NEW_STEPS)
+        indexes = {i.name for i in upgraded.get_indexes("person")} | {i.name for i in upgraded.get_indexes("timeline_entry")}
+        assert "person_sort_name" in indexes and any("author" in name for name in indexes)
     app = create_app(dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path / 'upgraded.db'}"),
                      testing=True)
     with inside(app):
         found = {q: [p.first_name for p in search_people(q)] for q in ("黄芳", "芳黄", "黄", "kis")}
+        listed = [p.first_name for p in people_list_query({})]
     assert found == {"黄芳": ["芳"], "芳黄": ["芳"], "黄": ["芳"], "kis": ["Éva"]}
+    assert listed == ["Éva", "芳"]  # Kiss, then 黄: both cards kept and listed
