@@ -106,7 +106,8 @@ class Person(BaseModel):
 
     class Meta:
         indexes = ((("last_name", "first_name"), False), (("stage",), False), (("archived_at",), False),
-                   (("renewal_date",), False), (("member_since",), False), (("created_at",), False))
+                   (("renewal_date",), False), (("member_since",), False), (("created_at",), False),
+                   (("archived_at", "stage"), False))  # added by 0187_people_sort_name, with the sort-name index
 
     @property
     def display_name(self) -> str:
