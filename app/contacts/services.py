@@ -10,10 +10,10 @@ import phonenumbers
 from flask import current_app, has_app_context
 from peewee import SQL, CharField, fn
 
-from app.contacts.models import (BUILTIN_GROUPS, CLASSES, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest,  # noqa: F401
+from app.contacts.models import (BUILTIN_GROUPS, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest,  # noqa: F401
                                  Link, Organisation, Person, PersonInterest, PersonSearchTerm, PersonTag,
                                  Reminder, Tag, digits, fold, prefix_bounds)
-from app.contacts.models import _CJK as CJK
+from app.contacts.models import CLASSES, _CJK as CJK
 from app.core.audit import record_audit
 from app.core.clock import local_today
 from app.core.db import utcnow, write_transaction
@@ -306,8 +306,9 @@ def list_filters(args) -> dict:
 def people_list_query(args):
     """The people list's query from its URL arguments (q, stage, tag, group, class,
     lapsed, archived, sort, dir). Archived people are left out unless asked for, and
-    lapsed ones too unless asked for or searched by name ("only active customers"); the CSV export and the bulk actions read the same
-    arguments, so they act on exactly the list shown."""
+    lapsed ones too unless asked for or searched by name ("only active customers");
+    the CSV export and the bulk actions read the same arguments, so they act on
+    exactly the list shown."""
     filters = list_filters(args)
     archived = filters.get("archived") == "1"
     query = search_people(filters.get("q", ""), archived=archived, sort=filters.get("sort", "name"),

@@ -76,7 +76,7 @@ def test_a_database_from_before_the_joined_names_finds_them_after_kith_migrate(s
                 upgraded.execute_sql("INSERT INTO person_search_term (person_id, term) VALUES (?, ?)",
                                      (cursor.lastrowid, term))
         assert database.migrate(upgraded) == list(NEW_STEPS)
-        indexes = {i.name for i in upgraded.get_indexes("person")} | {i.name for i in upgraded.get_indexes("timeline_entry")}
+        indexes = {i.name for table in ("person", "timeline_entry") for i in upgraded.get_indexes(table)}
         assert "person_sort_name" in indexes and any("author" in name for name in indexes)
     app = create_app(dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path / 'upgraded.db'}"),
                      testing=True)

@@ -77,6 +77,9 @@ def test_the_channel_buttons_fit_a_phone_in_every_language(phone_page, eva, lang
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     height = choices.nth(8).bounding_box()["y"] + choices.nth(8).bounding_box()["height"] \
         - choices.nth(0).bounding_box()["y"]
+    widest = page.evaluate("Math.max(...[...document.querySelectorAll('label.channel-choice')]"
+                           ".map(l => l.getBoundingClientRect().right))")
+    print(f"{language}: channel buttons {height:.0f} px tall, right edge at {widest:.0f} of 360 px")
     assert height < 300  # the note field and Save stay near the top of a 740-px screen
 
 
