@@ -34,29 +34,31 @@ def _switch(page, language):
     page.wait_for_load_state()
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_the_staff_header_is_one_row_and_the_list_fits_a_phone(phone_page, readers, language):
+def test_the_staff_header_is_one_row_and_the_list_fits_a_phone_in_every_language(phone_page, readers):
     page = phone_page
     browser_login(page, "staff@kith.test")
-    _switch(page, language)
     page.goto("/people")
-    header = page.locator("header.site-header").bounding_box()
-    print(f"{language}: header {header['height']:.0f} px of {PHONE['height']}")
-    assert header["height"] <= 100  # one row (the menu used to take three: 330 px)
-    for selector in (".brand", "#header-q", ".site-menu > summary"):
-        box = page.locator(selector).bounding_box()
-        assert box["y"] < header["y"] + header["height"] and box["x"] >= 0 and box["x"] + box["width"] <= 360
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    assert page.evaluate("document.querySelector('table.people').scrollWidth") <= 360
-    # The menu opens with a tap and every entry is within the screen.
-    expect(page.locator(".site-menu > ul")).to_be_hidden()
-    page.locator(".site-menu > summary").tap()
-    links = page.locator(".site-menu > ul li")
-    expect(links.first).to_be_visible()
-    for i in range(links.count()):
-        box = links.nth(i).bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 360
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    for language in LANGUAGES:
+        _switch(page, language)
+        assert page.locator("html").get_attribute("lang") == language
+        header = page.locator("header.site-header").bounding_box()
+        print(f"{language}: header {header['height']:.0f} px of {PHONE['height']}")
+        assert header["height"] <= 100  # one row (the menu used to take three: 330 px)
+        for selector in (".brand", "#header-q", ".site-menu > summary"):
+            box = page.locator(selector).bounding_box()
+            assert box["y"] < header["y"] + header["height"] and box["x"] >= 0 and box["x"] + box["width"] <= 360
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page.evaluate("document.querySelector('table.people').scrollWidth") <= 360
+        # The menu opens with a tap and every entry is within the screen.
+        expect(page.locator(".site-menu > ul")).to_be_hidden()
+        page.locator(".site-menu > summary").tap()
+        links = page.locator(".site-menu > ul li")
+        expect(links.first).to_be_visible()
+        for i in range(links.count()):
+            box = links.nth(i).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.locator(".site-menu > summary").tap()  # closed again before the next language
 
 
 def test_the_menu_opens_without_javascript(chromium, live_server, readers):
@@ -77,10 +79,9 @@ def test_the_menu_opens_without_javascript(chromium, live_server, readers):
         context.close()
 
 
-@pytest.mark.parametrize("role", ["volunteer", "staff", "admin"])
-def test_every_role_finds_a_person_from_the_header_while_typing(phone_page, readers, role):
+def test_a_volunteer_finds_a_person_from_the_header_while_typing(phone_page, readers):
     page = phone_page
-    browser_login(page, f"{role}@kith.test")
+    browser_login(page, "volunteer@kith.test")
     page.goto("/account")
     page.locator("#header-q").press_sequentially("ko", delay=100)
     result = page.locator("#header-results a.find-person", has_text="Éva Kovács")

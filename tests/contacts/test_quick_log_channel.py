@@ -50,3 +50,16 @@ def test_an_htmx_save_answers_with_the_search_box_and_the_message(app, client, a
                         headers={"HX-Request": "true"})
     assert empty.status_code == 400 and "Write a note." in empty.get_data(as_text=True)
     assert "<html" not in empty.get_data(as_text=True)
+
+
+def test_every_role_has_the_person_search_in_the_header(app, client, auth, users):
+    with inside(app):
+        save_person(None, {"first_name": "Éva", "last_name": "Kovács"})
+    for role in ("volunteer", "staff", "admin"):
+        auth.login_as(role)
+        page = client.get("/account").get_data(as_text=True)
+        assert 'id="header-q"' in page and 'action="/people"' in page
+        results = client.get("/people/find?to=card&q=kov").get_data(as_text=True)
+        assert re.search(r'<a href="/people/\d+" class="find-person"', results) and "Éva Kovács" in results
+        auth.logout()
+    assert 'id="header-q"' not in client.get("/login").get_data(as_text=True)  # nobody signed in: no search
