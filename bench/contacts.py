@@ -138,21 +138,35 @@ def main() -> int:
     for q in queries:
         search += timed(client, "/people?" + __import__("urllib.parse").parse.urlencode({"q": q}))
     card = timed(client, f"/people/{heavy}", 40)
-    lists = []
+    lists, by_url = [], {}
     for _ in range(20):
         for url in ("/people?stage=active&sort=name", "/people?stage=lapsing&sort=created&dir=desc&page=3",
                     "/people?sort=renewal&page=40"):
-            lists += timed(client, url)
+            took = timed(client, url)
+            lists += took
+            by_url.setdefault(url, []).extend(took)
+    # The default list (lapsed and archived left out, one-word names sorted by their
+    # name), a filter, the last-contact order, and a bulk confirmation counting the list.
+    default_list = []
+    for _ in range(20):
+        for url in ("/people", "/people?page=200", f"/people?group={tags[0]}", "/people?sort=last_contact&dir=desc",
+                    "/people/bulk?action=archive&scope=all&stage=active"):
+            took = timed(client, url)
+            default_list += took
+            by_url.setdefault(url, []).extend(took)
     segment = []
     for _ in range(10):
         for url in (f"/segments/count?stages=active&languages=hu", f"/segments/count?tags={tags[0]}&classes=A",
                     f"/segments/count?interests={interests[0]}&birthday_month=5",
                     "/segments/count?last_interaction_days_min=300&renewal_due_days=30"):
             segment += timed(client, url)
+    for url, took in by_url.items():
+        print(f"# {url}: p95 {p(took, 0.95):.1f} ms", file=sys.stderr)
     print(f"search_p50_ms: {statistics.median(search):.1f} ms")
     print(f"search_p95_ms: {p(search, 0.95):.1f} ms")
     print(f"card_p95_ms: {p(card, 0.95):.1f} ms")
     print(f"list_p95_ms: {p(lists, 0.95):.1f} ms")
+    print(f"default_list_p95_ms: {p(default_list, 0.95):.1f} ms")
     print(f"segment_count_p95_ms: {p(segment, 0.95):.1f} ms")
     print(f"rss_mb: {peak_rss_mb() if restarted else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print(f"rss_build_peak_mb: {build_peak:.0f} MB")

@@ -106,7 +106,8 @@ class Person(BaseModel):
 
     class Meta:
         indexes = ((("last_name", "first_name"), False), (("stage",), False), (("archived_at",), False),
-                   (("renewal_date",), False), (("member_since",), False), (("created_at",), False))
+                   (("renewal_date",), False), (("member_since",), False), (("created_at",), False),
+                   (("archived_at", "stage"), False))  # added by 0187_people_sort_name, with the sort-name index
 
     @property
     def display_name(self) -> str:
@@ -115,6 +116,10 @@ class Person(BaseModel):
     def compute_search_text(self, extra: list[str] | None = None) -> str:
         parts = [fold(self.first_name), fold(self.last_name), fold(self.last_name + " " + self.first_name),
                  (self.email or "").lower(), digits(self.phone), fold(self.card_number)]
+        if _CJK.search(self.first_name + self.last_name):
+            # Chinese, Japanese and Korean names are written without a space ("黄芳"
+            # for family 黄, given 芳), so the joined forms are words too, both ways round.
+            parts += [fold(self.last_name + self.first_name), fold(self.first_name + self.last_name)]
         parts += [fold(x) for x in extra or []]
         return " | ".join(p for p in parts if p)
 

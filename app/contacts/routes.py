@@ -23,7 +23,7 @@ from app.core.audit import record_audit
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.confirm import is_confirmed, require_confirmation
 from app.core.inputs import MAX_PAGE, int_arg, page_number
-from app.core.rendering import render
+from app.core.rendering import render, wants_fragment
 from app.core.security import has_role, role_required
 from app.core.segments import count_matching, filter_problems, segment_used_by
 
@@ -64,18 +64,30 @@ def index():
     if q and not archived and total == 0:
         archived_matches = services.search_people(q, archived=True).where(
             Person.archived_at.is_null(False)).order_by().count()
+    filters = services.list_filters(request.args)
+    tags = services.tag_choices()
+    bulk_choices = {}
+    if has_role(g.user, "staff"):
+        from app.contacts import bulk
+        from app.contacts.data_routes import CONSENT_SOURCES
+
+        bulk_choices = dict(newsletter_lists=bulk.newsletter_lists(), consent_sources={
+            key: CONSENT_SOURCES[key] for key in bulk.CONSENT_SOURCES})
     return render("contacts/index.html", "contacts/_results.html", people=people, total=total, current_page=page,
                   pages=pages, q=q, sort=sort, desc=desc, stage=stage, archived=archived, stages=STAGES,
-                  archived_matches=archived_matches, **_labels())
+                  archived_matches=archived_matches, filters=filters, classes=CLASSES,
+                  groups=[t for t in tags if t.builtin], free_tags=[t for t in tags if not t.builtin], tags=tags,
+                  **bulk_choices, **_labels())
 
 
 @bp.get("/people/find")
 @role_required("volunteer")
 def find():
-    """Live results while typing (quick log): up to ten people."""
-    q = request.args.get("q", "").strip()
-    people = list(services.search_people(q, limit=10)) if len(q) >= 2 else []
-    return render("contacts/_find_results.html", people=people, q=q)
+    """Live results while typing (quick log, and the header search with to=card): up to ten people."""
+    q = request.args.get("q", "").strip()[:200]
+    people = list(services.search_people(q, limit=10)) if services.long_enough(q) else []
+    return render("contacts/_find_results.html", people=people, q=q, searched=services.long_enough(q),
+                  to_card=request.args.get("to") == "card")
 
 
 # --- the card ----------------------------------------------------------------------
@@ -254,10 +266,15 @@ def log(person_id):
                         confidential=confidential)
         flash(_("Logged for %(name)s.", name=person.display_name), "success")
         if request.form.get("next") == "quick":
+            if wants_fragment():
+                # The phone stays on the page: the search box comes back with the message.
+                return render("contacts/_quick_log_form.html", person=None, form=NoteForm(formdata=None),
+                              show_flashes=True, **_labels())
             return redirect(url_for("contacts.quick_log"), 303)
         return redirect(url_for("contacts.show", person_id=person.id), 303)
     if request.form.get("next") == "quick":
-        return render("contacts/quick_log.html", person=person, form=form, **_labels()), 400
+        return render("contacts/quick_log.html", "contacts/_quick_log_form.html", person=person, form=form,
+                      **_labels()), 400
     context = card_context(person)
     context["note_form"] = form
     return render("contacts/show.html", **context), 400
@@ -282,8 +299,8 @@ def quick_log():
     person = None
     if request.args.get("person", type=int):
         person = _person_or_404(request.args.get("person", type=int))
-    return render("contacts/quick_log.html", "contacts/_quick_log_form.html", person=person,
-                  form=NoteForm(formdata=None), **_labels())
+    form = NoteForm(formdata=None, channel=services.last_channel(g.user))
+    return render("contacts/quick_log.html", "contacts/_quick_log_form.html", person=person, form=form, **_labels())
 
 
 # --- links ---------------------------------------------------------------------------
@@ -700,3 +717,6 @@ def contacts_helpers():
         user = getattr(g, "user", None)
         return list(services.due_reminders(user)) if user else []
     return {"due_reminders": due, "channel_labels": CHANNEL_LABELS}
+
+
+from app.contacts import bulk_routes  # noqa: E402,F401  (bulk actions register on this blueprint)

@@ -8,14 +8,16 @@ import re
 
 import phonenumbers
 from flask import current_app, has_app_context
-from peewee import CharField
+from peewee import SQL, CharField, fn
 
 from app.contacts.models import (BUILTIN_GROUPS, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest,  # noqa: F401
                                  Link, Organisation, Person, PersonInterest, PersonSearchTerm, PersonTag,
                                  Reminder, Tag, digits, fold, prefix_bounds)
+from app.contacts.models import CLASSES, _CJK as CJK
 from app.core.audit import record_audit
 from app.core.clock import local_today
 from app.core.db import utcnow, write_transaction
+from app.core.timeline import CHANNELS, TimelineEntry
 
 
 def default_region() -> str:
@@ -196,7 +198,12 @@ def custom_fields():
 
 # ---- search and lists --------------------------------------------------------
 
-SORTS = {"name": (Person.last_name, Person.first_name), "created": (Person.created_at,),
+# A card with one name only ("Madonna" as a first name, or a Chinese name kept in one
+# field) sorts by that name among the others, not at the top; the same expression is
+# indexed (0187_people_sort_name), and the id breaks ties, so pages never repeat a card.
+SORT_NAME = fn.COALESCE(fn.NULLIF(Person.last_name, SQL("''")), Person.first_name)  # a literal, as indexed
+SORTS = {"name": (SORT_NAME, Person.first_name), "created": (Person.created_at,),
+         "last_contact": (Person.last_interaction_at,),
          "stage": (Person.stage, Person.last_name), "renewal": (Person.renewal_date,),
          "member_since": (Person.member_since,)}
 PHONE_LIKE = re.compile(r"^[\d\s()+\-./]{5,}$")
@@ -237,6 +244,13 @@ def search_condition(q: str):
     return functools.reduce(operator.and_, parts) if parts else None
 
 
+def long_enough(q: str) -> bool:
+    """Whether live results are worth showing: two letters, or one Chinese,
+    Japanese or Korean character (a whole family name, such as 王)."""
+    q = (q or "").strip()
+    return len(q) >= 2 or bool(q and CJK.search(q))
+
+
 def search_people(q: str = "", *, archived: bool = False, sort: str = "name", desc: bool = False,
                   limit: int | None = None, base=None):
     """People matching the search text, sorted; archived people only when asked (or
@@ -251,24 +265,67 @@ def search_people(q: str = "", *, archived: bool = False, sort: str = "name", de
     if cond is not None:
         # A text search picks its few cards through the word index; ordering
         # through the name index instead would visit every row in index order.
-        columns = [c.concat("") if isinstance(c, CharField) else c for c in columns]
-    order = [c.desc() if desc else c for c in columns] + [Person.id.desc() if desc else Person.id]
+        columns = [c.concat("") if isinstance(c, CharField) or c is SORT_NAME else c for c in columns]
+    # Never contacted counts as longest ago, on PostgreSQL (NULL last) as on SQLite (NULL first).
+    order = [(c.desc(nulls="LAST") if desc else c.asc(nulls="FIRST")) if c is Person.last_interaction_at
+             else (c.desc() if desc else c) for c in columns] + [Person.id.desc() if desc else Person.id]
     query = query.order_by(*order)
     if limit:
         query = query.limit(limit)
     return query
 
 
+LIST_FILTERS = ("q", "stage", "tag", "group", "class", "lapsed", "archived", "sort", "dir")
+
+
+def list_filters(args) -> dict:
+    """The people list's filters from URL arguments, only the valid ones (a bad value is
+    dropped, never an error): the list, its bulk actions and its export read these."""
+    found = {}
+    q = (args.get("q") or "").strip()[:200]
+    if q:
+        found["q"] = q
+    if args.get("stage") in STAGES:
+        found["stage"] = args["stage"]
+    for key in ("tag", "group"):
+        value = (args.get(key) or "").strip()
+        if value.isdigit() and int(value) < 2 ** 31:
+            found[key] = int(value)
+    if args.get("class") in CLASSES:
+        found["class"] = args["class"]
+    for key in ("lapsed", "archived"):
+        if args.get(key) == "1":
+            found[key] = "1"
+    if args.get("sort") in SORTS:
+        found["sort"] = args["sort"]
+    if args.get("dir") == "desc":
+        found["dir"] = "desc"
+    return found
+
+
 def people_list_query(args):
-    """The people list's query from its URL arguments (q, stage, archived, sort, dir);
-    the CSV export reads the same arguments, so it exports exactly the list shown."""
-    archived = args.get("archived") == "1"
-    query = search_people(args.get("q", "").strip(), archived=archived, sort=args.get("sort", "name"),
-                          desc=args.get("dir") == "desc")
+    """The people list's query from its URL arguments (q, stage, tag, group, class,
+    lapsed, archived, sort, dir). Archived people are left out unless asked for, and
+    lapsed ones too unless asked for or searched by name ("only active customers");
+    the CSV export and the bulk actions read the same arguments, so they act on
+    exactly the list shown."""
+    filters = list_filters(args)
+    archived = filters.get("archived") == "1"
+    query = search_people(filters.get("q", ""), archived=archived, sort=filters.get("sort", "name"),
+                          desc=filters.get("dir") == "desc")
     if archived:
         query = query.where(Person.archived_at.is_null(False))
-    if args.get("stage", "") in STAGES:
-        query = query.where(Person.stage == args["stage"])
+    if "stage" in filters:
+        query = query.where(Person.stage == filters["stage"])
+    elif filters.get("lapsed") != "1" and not archived and "q" not in filters:
+        # A name typed finds a lapsed person too: someone looked for is someone back.
+        query = query.where(Person.stage != "lapsed")
+    for key in ("tag", "group"):
+        if key in filters:
+            query = query.where(Person.id.in_(PersonTag.select(PersonTag.person)
+                                              .where(PersonTag.tag == filters[key])))
+    if "class" in filters:
+        query = query.where(Person.person_class == filters["class"])
     return query
 
 
@@ -280,6 +337,17 @@ def search_page(query, page: int, per_page: int) -> tuple[list, int]:
     if page == 1 and len(rows) < per_page:
         return rows, len(rows)
     return rows, query.order_by().count()
+
+
+def last_channel(user, default: str = "visit") -> str:
+    """The channel this user logged their latest interaction through (the quick log
+    preselects it), read from their newest timeline entry by the author index."""
+    if user is None:
+        return default
+    channel = (TimelineEntry.select(TimelineEntry.channel)
+               .where(TimelineEntry.author == user.id, TimelineEntry.kind == "interaction")
+               .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc()).limit(1).scalar())
+    return channel if channel in CHANNELS else default
 
 
 # ---- reminders ---------------------------------------------------------------

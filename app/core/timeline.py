@@ -41,7 +41,8 @@ class TimelineEntry(BaseModel):
     data = TextField(default="{}")
 
     class Meta:
-        indexes = ((("person", "at"), False), (("ref_type", "ref_id"), False), (("at",), False))
+        indexes = ((("person", "at"), False), (("ref_type", "ref_id"), False), (("at",), False),
+                   (("author", "at"), False))  # added by 0186_timeline_author_index
 
     @property
     def details(self) -> dict:

@@ -21,7 +21,7 @@ from flask import current_app
 from peewee import fn
 
 from app.auth.models import User
-from app.contacts.models import Person, Segment
+from app.contacts.models import Consent, Person, Segment
 from app.contacts.services import find_or_create_person, record_consent
 from app.core.audit import record_audit
 from app.core.db import db, is_sqlite, utcnow, write_transaction
@@ -205,6 +205,37 @@ def unsubscribe(person: Person, lists: list[NewsletterList] | None = None, *, so
                            wording_version=PREFERENCES_WORDING_VERSION)
             left += 1
     return left
+
+
+STAFF_WORDING_VERSION = "staff-2026-12"  # staff asked the patron at the desk or on the phone
+
+
+def subscribe_people(person_ids, newsletter_list: NewsletterList, *, source: str) -> tuple[int, int]:
+    """Staff put these people (ids, or a query of ids) on a list with their consent, as
+    given at the desk or by phone (source): each not yet on it becomes an active
+    subscriber with a consent record; people without an email are left out. Runs in the
+    caller's transaction; returns (added, without an email)."""
+    ids = [pid for (pid,) in Person.select(Person.id).where(Person.id.in_(person_ids)).tuples()]
+    with_email = [pid for (pid,) in Person.select(Person.id).where(Person.id.in_(ids), Person.email.is_null(False),
+                                                                    Person.email != "").tuples()]
+    current = {s.person_id: s for s in Subscription.select().where(Subscription.newsletter_list == newsletter_list,
+                                                                    Subscription.person.in_(with_email))}
+    now = utcnow()
+    new = [pid for pid in with_email if pid not in current]
+    back = [s.id for s in current.values() if s.status != "active"]
+    for start in range(0, len(new), 500):
+        Subscription.insert_many([{"person": pid, "newsletter_list": newsletter_list.id, "status": "active",
+                                   "source": source, "confirmed_at": now, "created_at": now}
+                                  for pid in new[start:start + 500]]).execute()
+    if back:
+        Subscription.update(status="active", confirmed_at=now, unsubscribed_at=None).where(
+            Subscription.id.in_(back)).execute()
+    added = new + [s.person_id for s in current.values() if s.status != "active"]
+    for start in range(0, len(added), 500):
+        Consent.insert_many([{"person": pid, "topic": topic_for(newsletter_list), "granted": True, "at": now,
+                              "source": source, "wording_version": STAFF_WORDING_VERSION}
+                             for pid in added[start:start + 500]]).execute()
+    return len(added), len(ids) - len(with_email)
 
 
 def one_click_unsubscribe(token: str) -> Person | None:
