@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from app.auth.models import User
+from app.contacts.names import display_name as _display_name
 from app.core.db import BaseModel, utcnow
 
 STAGES = ("prospect", "new", "active", "lapsing", "lapsed", "returned")
@@ -110,7 +111,8 @@ class Person(BaseModel):
 
     @property
     def display_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part) or (self.email or "—")
+        """The name in the person's culture's order (see app.contacts.names)."""
+        return _display_name(self)
 
     def compute_search_text(self, extra: list[str] | None = None) -> str:
         parts = [fold(self.first_name), fold(self.last_name), fold(self.last_name + " " + self.first_name),

@@ -27,6 +27,17 @@ from app.core.segments import count_matching, segment_used_by
 
 bp = Blueprint("contacts", __name__)
 
+
+@bp.app_template_filter("person_name")
+def person_name(person) -> str:
+    """`{{ person|person_name }}`: a person's name in their culture's order (a
+    staff account's name as it is)."""
+    from app.contacts.names import display_name
+
+    if person is not None and not hasattr(person, "first_name"):
+        return getattr(person, "display_name", "") or ""
+    return display_name(person)
+
 PER_PAGE = 25
 TIMELINE_PAGE = 50
 
