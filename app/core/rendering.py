@@ -42,5 +42,8 @@ def register_template_helpers(app) -> None:
         number=lambda value: format_number(value) if value is not None else "",
         decimal=lambda value, fmt=None: format_decimal(value, fmt) if value is not None else "",
     )
+    from app.core.localized import register as register_localized
+
+    register_localized(app)  # dates in the reader's calendar, lists, signed and left-to-right values
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -28,7 +28,7 @@ def test_every_points_movement_is_drawn_on_the_timeline(db_session, users, mailb
     html = "\n".join(drawn(person))
     assert "Earned 60 points · Event attendance · Poetry night" in html
     assert "Reached the Silver reader tier" in html
-    assert "Points corrected by -5: Counted twice" in html
+    assert 'Points corrected by <bdi dir="ltr" class="ltr">-5</bdi>: Counted twice' in html
     assert "Redeemed a reward for 40 points: Book bag" in html
     assert "Staff Tester" in html
     # The congratulation went out in the person's language.
