@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.contacts import duplicates, exporting, importing, privacy
 from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
+from app.contacts.consents import FORM_SOURCES, SOURCE_LABELS
 from app.contacts.models import Consent, Person, Segment
 from app.contacts.services import people_list_query, record_consent
 from app.core.audit import AuditEvent, record_audit
@@ -368,8 +369,7 @@ def export_people():
 
 # --- privacy -------------------------------------------------------------------
 
-CONSENT_SOURCES = {"desk": _l("At the desk"), "phone": _l("By phone"), "letter": _l("By letter"),
-                   "email": _l("By email"), "web-form": _l("Web form"), "import": _l("Import")}
+CONSENT_SOURCES = {code: SOURCE_LABELS[code] for code in FORM_SOURCES}
 
 
 class ConsentForm(FlaskForm):
@@ -377,7 +377,7 @@ class ConsentForm(FlaskForm):
                                                     Length(max=80)])
     granted = RadioField(_l("Consent"), choices=[("yes", _l("Given")), ("no", _l("Withdrawn"))],
                          validators=[InputRequired(_l("Choose given or withdrawn."))])
-    source = SelectField(_l("Received"), choices=[(k, str(v)) for k, v in CONSENT_SOURCES.items()])
+    source = SelectField(_l("Received"), choices=[(k, v) for k, v in CONSENT_SOURCES.items()])
     wording_version = StringField(_l("Wording version"), validators=[Length(max=40)])
 
 

@@ -38,6 +38,20 @@ def person_name(person) -> str:
         return getattr(person, "display_name", "") or ""
     return display_name(person)
 
+
+@bp.app_template_filter("consent_topic")
+def consent_topic(topic) -> str:
+    from app.contacts.consents import topic_label
+
+    return topic_label(topic)
+
+
+@bp.app_template_filter("consent_source")
+def consent_source(source) -> str:
+    from app.contacts.consents import source_label
+
+    return source_label(source)
+
 PER_PAGE = 25
 TIMELINE_PAGE = 50
 
