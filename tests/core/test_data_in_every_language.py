@@ -89,3 +89,15 @@ def test_a_name_missing_in_the_readers_language_shows_the_default_one_not_a_thir
     assert "شعبه" in card and "جنوب" in card and "شعر" in card and "South" not in card
     with app.test_request_context(), database.db.connection_context():
         assert CustomValue.get(CustomValue.person == person.id).value == "South"  # cards keep the stored choice
+
+
+def test_every_column_an_import_can_fill_is_named_in_persian(app):
+    from flask import g
+
+    from app.contacts.importing import targets
+
+    with app.test_request_context():
+        g.force_language = "fa"
+        labels = {field: str(label) for field, label in targets().items()}
+    assert labels["address"] == "نشانی پستی" and labels["person_class"] == "گروه"
+    assert [label for label in labels.values() if re.search("[A-Za-z]{3,}", label)] == []
