@@ -73,3 +73,19 @@ def test_signed_points_keep_their_sign_in_front(client, auth, app, users, maryam
     page = client.get(f"/loyalty/people/{maryam}").get_data(as_text=True)
     assert '<bdi dir="ltr" class="ltr">+50</bdi>' in page
     assert '<bdi dir="ltr" class="ltr">-5</bdi>' in page
+
+
+def test_a_persian_reminder_email_dates_in_both_calendars_and_names_in_order(app, users, mailbox):
+    from app.auth.models import User
+    from app.contacts.models import Reminder
+    from app.contacts.tasks import send_due_reminders
+    from tests.conftest import html_of, text_of
+
+    with inside(app):
+        User.update(language="fa").where(User.id == users["staff"].id).execute()
+        na = save_person(None, {"first_name": "娜", "last_name": "王", "language": "zh"})
+        Reminder.create(person=na, assignee=users["staff"].id, due=datetime.date(2026, 12, 4), note="تماس")
+        assert send_due_reminders(datetime.date(2026, 12, 4)) == 1
+    [message] = mailbox.to("staff@kith.test")
+    assert "۱۳ آذر ۱۴۰۵ (4 دسامبر 2026)" in text_of(message) and "王娜" in text_of(message)
+    assert '<span class="date" title="4 دسامبر 2026">۱۳ آذر ۱۴۰۵</span>' in html_of(message)
