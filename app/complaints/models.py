@@ -63,8 +63,12 @@ class Category(BaseModel):
     active = BooleanField(default=True)
 
     def label(self, language: str | None = None) -> str:
-        names = json.loads(self.translations or "{}")
-        return names.get(language or "", "") or self.name
+        """The name in `language` (the page's by default), through the one mechanism
+        for names per language; `name` stands for the default language."""
+        from app.core.translated import default_language, in_language
+
+        names = {default_language(): self.name, **json.loads(self.translations or "{}")}
+        return in_language(names, language or None, fallback=self.name)
 
     @property
     def names(self) -> dict:

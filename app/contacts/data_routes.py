@@ -24,6 +24,7 @@ from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
 from app.auth.models import User
 from app.contacts.models import Consent, CustomField, Interest, Person, Segment, Tag
 from app.core import audit, readable
+from app.contacts.consents import FORM_SOURCES, SOURCE_LABELS
 from app.contacts.services import people_list_query, record_consent
 from app.core.audit import AuditEvent, record_audit
 from app.core.clock import local_today
@@ -425,9 +426,8 @@ def export_people():
 
 # --- privacy -------------------------------------------------------------------
 
-CONSENT_SOURCES = {"desk": _l("At the desk"), "phone": _l("By phone"), "letter": _l("By letter"),
-                   "email": _l("By email"), "web-form": _l("Web form"), "import": _l("Import")}
-describe_consents(CONSENT_SOURCES)
+CONSENT_SOURCES = {code: SOURCE_LABELS[code] for code in FORM_SOURCES}
+describe_consents(SOURCE_LABELS)
 
 
 class ConsentForm(FlaskForm):
@@ -435,7 +435,7 @@ class ConsentForm(FlaskForm):
                                                     Length(max=80)])
     granted = RadioField(_l("Consent"), choices=[("yes", _l("Given")), ("no", _l("Withdrawn"))],
                          validators=[InputRequired(_l("Choose given or withdrawn."))])
-    source = SelectField(_l("Received"), choices=[(k, str(v)) for k, v in CONSENT_SOURCES.items()])
+    source = SelectField(_l("Received"), choices=[(k, v) for k, v in CONSENT_SOURCES.items()])
     wording_version = StringField(_l("Wording version"), validators=[Length(max=40)])
 
 

@@ -36,6 +36,26 @@ ORGS = ("Budapesti Olvasókör Egyesület", "انجمن فرهنگی پارسی"
 INTERESTS = (("History", "subject"), ("Science", "subject"), ("Crime fiction", "genre"), ("Poetry", "genre"),
              ("Fantasy", "genre"), ("Reading group", "programme"), ("Language café", "programme"),
              ("Children's storytime", "programme"))
+# Each interest, the custom field and its choices in the other four languages.
+INTEREST_NAMES = {
+    "History": {"hu": "Történelem", "fa": "تاریخ", "ru": "История", "zh": "历史"},
+    "Science": {"hu": "Tudomány", "fa": "علم", "ru": "Наука", "zh": "科学"},
+    "Crime fiction": {"hu": "Krimi", "fa": "داستان جنایی", "ru": "Детективы", "zh": "推理小说"},
+    "Poetry": {"hu": "Költészet", "fa": "شعر", "ru": "Поэзия", "zh": "诗歌"},
+    "Fantasy": {"hu": "Fantasy", "fa": "فانتزی", "ru": "Фэнтези", "zh": "奇幻"},
+    "Reading group": {"hu": "Olvasókör", "fa": "حلقهٔ کتاب‌خوانی", "ru": "Читательский клуб", "zh": "读书会"},
+    "Language café": {"hu": "Nyelvi kávézó", "fa": "کافهٔ زبان", "ru": "Языковое кафе", "zh": "语言角"},
+    "Children's storytime": {"hu": "Gyerek mesedélután", "fa": "قصه‌گویی کودکان", "ru": "Сказки для детей",
+                             "zh": "儿童故事会"},
+}
+FIELD_NAMES = {"en": "Preferred branch", "hu": "Kedvenc fiókkönyvtár", "fa": "شعبهٔ دلخواه",
+               "ru": "Любимый филиал", "zh": "常去的分馆"}
+FIELD_CHOICES = {"en": "Central\nNorth\nRiverside", "hu": "Központi\nÉszaki\nFolyóparti",
+                 "fa": "مرکزی\nشمالی\nکنار رود", "ru": "Центральный\nСеверный\nПриречный",
+                 "zh": "总馆\n北区分馆\n河畔分馆"}
+REMINDER_NOTES = {"en": "Call back about the renewal", "hu": "Visszahívni a megújítás miatt",
+                  "fa": "برای تمدید عضویت تماس بگیرید", "ru": "Перезвонить насчёт продления",
+                  "zh": "回电商量续期事宜"}
 CHANNELS = ("visit", "phone", "email", "desk", "event", "sms", "letter", "social")
 PER_LANGUAGE = 60
 
@@ -46,9 +66,10 @@ def load_demo(rng) -> str:
     if Person.select().where(Person.email.endswith("@demo-people.kith")).exists():
         return "contacts: demo people exist already"
     ensure_builtin_groups()
-    interests = [Interest.get_or_create(name=n, kind=k)[0] for n, k in INTERESTS]
-    field, _ = CustomField.get_or_create(name="Preferred branch", defaults={"kind": "choice",
-                                                                          "choices": "Central\nNorth\nRiverside"})
+    interests = [Interest.get_or_create(name=n, kind=k, defaults={"names": {"en": n, **INTEREST_NAMES[n]}})[0]
+                 for n, k in INTERESTS]
+    field, _ = CustomField.get_or_create(name="Preferred branch", defaults={
+        "kind": "choice", "choices": FIELD_CHOICES["en"], "names": FIELD_NAMES, "choice_names": FIELD_CHOICES})
     tags = list(Tag.select())
     orgs = [Organisation.get_or_none(Organisation.name == n) or Organisation.create(name=n) for n in ORGS]
     authors = list(User.select())
@@ -91,6 +112,7 @@ def load_demo(rng) -> str:
                        definition=json.dumps({"stages": ["active", "returned"], "languages": ["hu"]}))
     for user in authors[:3]:
         for person in rng.sample(people, 2):
-            Reminder.create(person=person, assignee=user, due=today, note="Call back about the renewal")
+            Reminder.create(person=person, assignee=user, due=today,
+                            note=REMINDER_NOTES.get(user.language, REMINDER_NOTES["en"]))
     data = load_data_demo(people, rng)
     return f"contacts: {len(people)} people, {len(orgs)} organisations, timelines, 1 segment, {data}"

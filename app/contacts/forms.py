@@ -12,6 +12,7 @@ from app.contacts.models import CLASSES, CUSTOM_KINDS, INTEREST_KINDS, RELATIONS
 from app.contacts.services import normalise_phone
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.timeline import CHANNELS
+from app.core.translated import names_fields
 
 STAGE_LABELS = {"prospect": _l("Prospect"), "new": _l("New"), "active": _l("Active"), "lapsing": _l("Lapsing"),
                 "lapsed": _l("Lapsed"), "returned": _l("Returned")}
@@ -134,3 +135,15 @@ class CustomFieldEditForm(FlaskForm):
     def validate_choices(self, field):
         if self.field_kind == "choice" and not (field.data or "").strip():
             raise ValidationError(_l("A choice field needs at least one choice."))
+
+
+def _choices_label(language):
+    return _l("Choices in %(language)s (one per line, in the same order)", language=language)
+
+
+# The name (and a choice field's choices) in every language, beside the name in the
+# default language that cards, imports and segments go by.
+for _form in (CustomFieldForm, CustomFieldEditForm, InterestForm):
+    names_fields(_form, "name", max_length=120)
+for _form in (CustomFieldForm, CustomFieldEditForm):
+    names_fields(_form, "choices", _choices_label, textarea=True, max_length=5000)

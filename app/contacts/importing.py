@@ -163,6 +163,8 @@ NAME_TARGETS = {
     "renewal_date": _l("Renewal date"),
     "stage": _l("Stage"),
     "notes": _l("Add to notes"),
+    "address": _l("Postal address"),
+    "person_class": _l("Class"),
 }
 # Never filled from a file: bookkeeping and keys.
 _NOT_IMPORTED = {"id", "created_at", "archived_at", "dedupe_name", "dedupe_sound", "erased_at",

@@ -9,7 +9,9 @@ from flask_babel import lazy_gettext as _l
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from app.auth.models import User
+from app.contacts.names import display_name as _display_name
 from app.core.db import BaseModel, utcnow
+from app.core.translated import NamesField, in_language
 
 STAGES = ("prospect", "new", "active", "lapsing", "lapsed", "returned")
 CLASSES = ("A", "B", "C")
@@ -111,7 +113,8 @@ class Person(BaseModel):
 
     @property
     def display_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part) or (self.email or "—")
+        """The name in the person's culture's order (see app.contacts.names)."""
+        return _display_name(self)
 
     def compute_search_text(self, extra: list[str] | None = None) -> str:
         parts = [fold(self.first_name), fold(self.last_name), fold(self.last_name + " " + self.first_name),
@@ -213,8 +216,14 @@ class ContactPoint(BaseModel):
 class Interest(BaseModel):
     """The managed vocabulary of interests: subjects, genres, programmes."""
 
-    name = CharField(max_length=120)
+    name = CharField(max_length=120)  # the name in the organisation's default language
     kind = CharField(max_length=20, default="subject")
+    names = NamesField()  # added by 0175_names_per_language: {"en": "Poetry", "hu": "Költészet"}
+
+    @property
+    def label(self) -> str:
+        """The interest's name in the reader's language, else the default language's."""
+        return in_language(self.names, fallback=self.name)
 
     class Meta:
         indexes = ((("kind", "name"), True),)
@@ -256,9 +265,37 @@ class CustomField(BaseModel):
     choices = TextField(default="")
     position = IntegerField(default=0)
 
+    # added by 0175_names_per_language: the field's name per language, and per
+    # language its choices, one a line in the order of `choices` (which cards store).
+    names = NamesField()
+    choice_names = NamesField()
+
     @property
     def choice_list(self) -> list[str]:
         return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
+    @property
+    def label(self) -> str:
+        """The field's name in the reader's language, else the default language's."""
+        return in_language(self.names, fallback=self.name)
+
+    def choice_label(self, value: str) -> str:
+        """How a stored choice reads in the reader's language (a value no longer
+        among the choices reads as stored)."""
+        stored = self.choice_list
+        if value not in stored:
+            return value
+        translated = {language: [c.strip() for c in text.splitlines()]
+                      for language, text in self.choice_names.items()}
+        position = stored.index(value)
+        names = {language: lines[position] for language, lines in translated.items()
+                 if position < len(lines) and lines[position]}
+        return in_language(names, fallback=value)
+
+    @property
+    def choice_labels(self) -> list[tuple[str, str]]:
+        """(stored value, label in the reader's language) for each choice."""
+        return [(value, self.choice_label(value)) for value in self.choice_list]
 
 
 class CustomValue(BaseModel):

@@ -29,6 +29,31 @@ from app.core.segments import count_matching, filter_problems, segment_used_by
 
 bp = Blueprint("contacts", __name__)
 
+
+@bp.app_template_filter("person_name")
+def person_name(person) -> str:
+    """`{{ person|person_name }}`: a person's name in their culture's order (a
+    staff account's name as it is)."""
+    from app.contacts.names import display_name
+
+    if person is not None and not hasattr(person, "first_name"):
+        return getattr(person, "display_name", "") or ""
+    return display_name(person)
+
+
+@bp.app_template_filter("consent_topic")
+def consent_topic(topic) -> str:
+    from app.contacts.consents import topic_label
+
+    return topic_label(topic)
+
+
+@bp.app_template_filter("consent_source")
+def consent_source(source) -> str:
+    from app.contacts.consents import source_label
+
+    return source_label(source)
+
 PER_PAGE = 25
 TIMELINE_PAGE = 50
 
@@ -94,7 +119,7 @@ def find():
 
 def _person_form_choices(form: PersonForm) -> None:
     form.tags.choices = [(t.id, t.label) for t in services.tag_choices()]
-    form.interests.choices = [(i.id, i.name) for i in services.interest_choices()]
+    form.interests.choices = [(i.id, i.label) for i in services.interest_choices()]
 
 
 def _custom_from_request(fields, current: dict | None = None) -> tuple[dict, dict]:
@@ -591,7 +616,8 @@ def add_field():
     if form.validate_on_submit():
         try:
             field = CustomField.create(name=form.name.data.strip(), kind=form.kind.data,
-                                       choices=form.choices.data or "", position=CustomField.select().count())
+                                       choices=form.choices.data or "", position=CustomField.select().count(),
+                                       **vocabulary_service.names_of_form(form, form.name.data, form.choices.data))
             record_audit("created", "custom_field", field.id, name=field.name, kind=field.kind)
             flash(_("Field added."), "success")
             return redirect(url_for("contacts.vocabulary"), 303)
@@ -606,7 +632,8 @@ def add_interest():
     form = InterestForm()
     if form.validate_on_submit():
         try:
-            interest = Interest.create(name=form.name.data.strip(), kind=form.kind.data)
+            interest = Interest.create(name=form.name.data.strip(), kind=form.kind.data,
+                                       names=vocabulary_service.names_of_form(form, form.name.data)["names"])
             record_audit("created", "interest", interest.id, name=interest.name, kind=interest.kind)
             flash(_("Interest added."), "success")
             return redirect(url_for("contacts.vocabulary"), 303)
@@ -645,10 +672,14 @@ def _item_form(vocab: str, item, submitted: bool = False):
     """The edit form of a field, interest or tag: filled from the item, or from the request."""
     source = {} if submitted else {"formdata": None, "obj": item}
     if vocab == "fields":
-        return CustomFieldEditForm(field_kind=item.kind, **source)
-    if vocab == "interests":
-        return InterestForm(**source)
-    return TagForm(**source)
+        form = CustomFieldEditForm(field_kind=item.kind, **source)
+    elif vocab == "interests":
+        form = InterestForm(**source)
+    else:
+        return TagForm(**source)
+    if not submitted:
+        vocabulary_service.names_into(form, item)
+    return form
 
 
 def _item_page(vocab: str, item, form, status=200):
@@ -674,9 +705,12 @@ def update_vocabulary_item(vocab, item_id):
     if form.validate_on_submit():
         try:
             if vocab == "fields":
-                vocabulary_service.update_custom_field(item, form.name.data, form.choices.data)
+                vocabulary_service.update_custom_field(item, form.name.data, form.choices.data,
+                                                       **vocabulary_service.names_of_form(form, form.name.data,
+                                                                                          form.choices.data))
             elif vocab == "interests":
-                vocabulary_service.update_interest(item, form.name.data, form.kind.data)
+                vocabulary_service.update_interest(item, form.name.data, form.kind.data,
+                                                   vocabulary_service.names_of_form(form, form.name.data)["names"])
             else:
                 vocabulary_service.rename_tag(item, form.name.data)
             flash(_("Changes saved."), "success")

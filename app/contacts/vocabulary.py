@@ -18,6 +18,7 @@ from peewee import fn
 from app.contacts.models import CustomField, CustomValue, Interest, PersonInterest, PersonTag, Segment, Tag
 from app.core.audit import AuditEvent, record_audit
 from app.core.db import write_transaction
+from app.core.translated import clean_names, default_language, names_from_form, names_into_form
 
 # URL word -> the model, the table linking it to cards, that table's column
 # pointing at it, the key a segment definition keeps its ids under, and the
@@ -113,19 +114,44 @@ def rename_tag(tag: Tag, name: str) -> Tag:
     return tag
 
 
-def update_interest(interest: Interest, name: str, kind: str) -> Interest:
-    """Rename an interest or move it to another kind (subject, genre, programme)."""
+def names_of_form(form, name: str, choices: str | None = None) -> dict:
+    """{"names": …, "choice_names": …} from a form's per-language inputs; the main
+    name (and choices) input is the name in the default language."""
+    language = default_language()
+    names = names_from_form(form, "name")
+    names[language] = (name or "").strip()
+    found = {"names": clean_names(names)}
+    if hasattr(form, f"choices_{language}"):
+        lines = {lang: "\n".join(c.strip() for c in text.splitlines())
+                 for lang, text in names_from_form(form, "choices").items()}
+        lines[language] = "\n".join(c.strip() for c in (choices or "").splitlines() if c.strip())
+        found["choice_names"] = clean_names(lines)
+    return found
+
+
+def names_into(form, item) -> None:
+    """Fill a form's per-language inputs from a field or interest."""
+    names_into_form(form, item.names, "name")
+    if hasattr(item, "choice_names") and hasattr(form, "choices_en"):
+        names_into_form(form, item.choice_names, "choices")
+
+
+def update_interest(interest: Interest, name: str, kind: str, names: dict | None = None) -> Interest:
+    """Rename an interest (in every language) or move it to another kind (subject, genre, programme)."""
     name = name.strip()
     with write_transaction():
         _check_name(Interest, interest, (Interest.name == name) & (Interest.kind == kind))
         old = {"name": interest.name, "kind": interest.kind}
         interest.name, interest.kind = name, kind
+        if names is not None:
+            interest.names = names
         interest.save()
         record_audit("changed", "interest", interest.id, old=old, new={"name": name, "kind": kind})
     return interest
 
 
-def update_custom_field(field: CustomField, name: str, choices: str | None = None) -> CustomField:
+def update_custom_field(field: CustomField, name: str, choices: str | None = None, *,
+                        names: dict | None = None, choice_names: dict | None = None) -> CustomField:
     """Rename a custom field and, for a choice field, replace its list of choices.
     Values already on cards stay as they are, even when no longer a choice."""
     name = name.strip()
@@ -133,8 +159,12 @@ def update_custom_field(field: CustomField, name: str, choices: str | None = Non
         _check_name(CustomField, field, CustomField.name == name)
         old = {"name": field.name, "choices": field.choice_list}
         field.name = name
+        if names is not None:
+            field.names = names
         if field.kind == "choice" and choices is not None:
             field.choices = "\n".join(c.strip() for c in choices.splitlines() if c.strip())
+            if choice_names is not None:
+                field.choice_names = choice_names
         field.save()
         record_audit("changed", "custom_field", field.id, old=old,
                      new={"name": field.name, "choices": field.choice_list})

@@ -54,5 +54,8 @@ def register_template_helpers(app) -> None:
         decimal=lambda value, fmt=None: format_decimal(value, fmt) if value is not None else "",
         machine_time=machine_time,
     )
+    from app.core.localized import register as register_localized
+
+    register_localized(app)  # dates in the reader's calendar, lists, signed and left-to-right values
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -61,12 +61,13 @@ def current_language() -> str:
     return str(locale or default_language()).split("_")[0]
 
 
-def in_language(names, language: str | None = None, fallback: str = "") -> str:
-    """The name in `language` (the page's by default), else the default
+def in_language(names, language: str | None = None, fallback: str = "", prefer: str | None = None) -> str:
+    """The name in `language` (the page's by default), else in `prefer` (a
+    thing's own main language, if it has one), else the organisation's default
     language's, else English, else any; `fallback` when there is none."""
     names = clean_names(names)
     language = language or current_language()
-    for choice in (language, default_language(), "en"):
+    for choice in (language, prefer, default_language(), "en"):
         if names.get(choice):
             return names[choice]
     return next(iter(names.values()), fallback)

@@ -15,11 +15,20 @@ RULE_POINTS = {"visit": 5, "event": 15, "volunteer_hour": 10, "donation": 1, "re
 
 TIERS = (("Regular", 1, None, None), ("Silver reader", 2, 150, None), ("Gold reader", 3, 400, None),
          ("Honorary card", 10, None, 20))
+TIER_NAMES = {
+    "Regular": {"hu": "Törzsolvasó", "fa": "خوانندهٔ همیشگی", "ru": "Постоянный читатель", "zh": "常客"},
+    "Silver reader": {"hu": "Ezüst olvasó", "fa": "خوانندهٔ نقره‌ای", "ru": "Серебряный читатель", "zh": "银卡读者"},
+    "Gold reader": {"hu": "Arany olvasó", "fa": "خوانندهٔ طلایی", "ru": "Золотой читатель", "zh": "金卡读者"},
+    "Honorary card": {"hu": "Tiszteletbeli olvasójegy", "fa": "کارت افتخاری", "ru": "Почётный билет",
+                      "zh": "荣誉读者证"},
+}
 
 REWARDS = (
     (60, 25, {"en": "Library book bag", "hu": "Könyvtári vászontáska", "fa": "کیف کتاب کتابخانه",
               "ru": "Библиотечная сумка для книг", "zh": "图书馆帆布书袋"},
-     {"en": "A sturdy cotton bag with the library logo.", "hu": "Erős pamut táska a könyvtár logójával."}),
+     {"en": "A sturdy cotton bag with the library logo.", "hu": "Erős pamut táska a könyvtár logójával.",
+      "fa": "کیفی محکم از پارچهٔ نخی با نشان کتابخانه.", "ru": "Прочная хлопковая сумка с логотипом библиотеки.",
+      "zh": "印有图书馆标志的结实棉布袋。"}),
     (100, None, {"en": "Late-fee waiver", "hu": "Késedelmi díj elengedése", "fa": "بخشودگی جریمه دیرکرد",
                  "ru": "Списание штрафа за просрочку", "zh": "免除逾期费"}, {}),
     (150, None, {"en": "Priority booking for a month", "hu": "Elsőbbségi foglalás egy hónapig",
@@ -47,7 +56,8 @@ def load_demo(rng) -> str:
         update_rule(rule, points=RULE_POINTS[code], active=True,
                     volunteer_may_award=code in ("visit", "event", "volunteer_hour"), currency="EUR")
     for name, rank, points, years in TIERS:
-        Tier.create(name=name, rank=rank, min_points=points, min_years=years, congratulate=True)
+        Tier.create(name=name, names={"en": name, **TIER_NAMES[name]}, rank=rank, min_points=points,
+                    min_years=years, congratulate=True)
     rewards = [save_reward(None, names=names, descriptions=descriptions, cost=cost, stock=stock, active=True,
                            available_from=None, available_until=None)
                for cost, stock, names, descriptions in REWARDS]

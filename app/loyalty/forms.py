@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectFie
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.core.i18n import LANGUAGE_NAMES
+from app.core.translated import names_fields
 
 MAX_POINTS = 1_000_000
 
@@ -140,3 +141,7 @@ class LinkRequestForm(FlaskForm):
         Length(max=254)])
     # Left empty by people; filled by form-filling robots.
     website = StringField(_l("Leave this empty"), validators=[Optional(), Length(max=200)])
+
+
+# A tier's name in every language, beside the name in the default language.
+names_fields(TierForm, "name", max_length=100)

@@ -9,6 +9,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKe
 from app.auth.models import User
 from app.contacts.models import Person
 from app.core.db import BaseModel, utcnow
+from app.core.translated import NamesField, in_language
 
 # What a ledger row is; the sign of `points` follows from it.
 ENTRY_KINDS = ("earn", "spend", "expire", "correction")
@@ -41,11 +42,20 @@ class EarningRule(BaseModel):
 class Tier(BaseModel):
     """A level reached by points earned in the rolling window, or by years of membership."""
 
-    name = CharField(max_length=100)
+    name = CharField(max_length=100)  # the name in the organisation's default language
     rank = IntegerField(default=0)  # higher is better
     min_points = IntegerField(null=True)
     min_years = IntegerField(null=True)
     congratulate = BooleanField(default=True)  # email the patron on moving up
+    names = NamesField()  # added by 0176_tier_names: {"en": "Silver reader", "hu": "Ezüst olvasó"}
+
+    @property
+    def label(self) -> str:
+        """The tier's name in the reader's language, else the default language's."""
+        return in_language(self.names, fallback=self.name)
+
+    def name_in(self, language: str) -> str:
+        return in_language(self.names, language, fallback=self.name)
 
 
 class Reward(BaseModel):
@@ -61,8 +71,7 @@ class Reward(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     def text(self, field: str, language: str) -> str:
-        values = json.loads(getattr(self, field) or "{}")
-        return values.get(language) or values.get("en") or next(iter(values.values()), "")
+        return in_language(getattr(self, field), language)
 
     def name_in(self, language: str) -> str:
         return self.text("names", language)

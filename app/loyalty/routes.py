@@ -16,6 +16,7 @@ from app.core.db import write_transaction
 from app.core.confirm import require_confirmation
 from app.core.rendering import render, wants_fragment
 from app.core.security import client_address, has_role, public, rate_limited, role_required
+from app.core.translated import default_language, names_from_form, names_into_form
 from app.loyalty import services, tasks  # noqa: F401  (tasks register with the queue)
 from app.loyalty.forms import (AwardForm, BulkAwardForm, CorrectionForm, LinkRequestForm, PolicyForm, RedeemForm,
                                RewardForm, RuleForm, TierForm)
@@ -355,6 +356,13 @@ def rule_update(code):
     return redirect(url_for("loyalty.rules"), code=303)
 
 
+def _tier_names(form) -> dict:
+    """The per-language names of the form; the main input is the default language's."""
+    names = names_from_form(form)
+    names[default_language()] = form.name.data.strip()
+    return names
+
+
 @bp.get("/loyalty/tiers")
 @role_required("admin")
 def tiers():
@@ -374,7 +382,7 @@ def tier_create():
     if not form.validate_on_submit():
         return render("loyalty/tier_form.html", form=form, tier=None), 400
     with write_transaction():
-        tier = Tier.create(name=form.name.data.strip(), rank=form.rank.data or 0, min_points=form.min_points.data,
+        tier = Tier.create(name=form.name.data.strip(), names=_tier_names(form), rank=form.rank.data or 0, min_points=form.min_points.data,
                            min_years=form.min_years.data, congratulate=form.congratulate.data)
     flash(_("Tier %(name)s added.", name=tier.name), "success")
     return redirect(url_for("loyalty.tiers"), code=303)
@@ -384,7 +392,9 @@ def tier_create():
 @role_required("admin")
 def tier_edit(tier_id):
     tier = Tier.get_or_none(Tier.id == tier_id) or abort(404)
-    return render("loyalty/tier_form.html", form=TierForm(formdata=None, obj=tier), tier=tier)
+    form = TierForm(formdata=None, obj=tier)
+    names_into_form(form, tier.names)
+    return render("loyalty/tier_form.html", form=form, tier=tier)
 
 
 @bp.post("/loyalty/tiers/<int:tier_id>")
@@ -395,7 +405,7 @@ def tier_update(tier_id):
     if not form.validate_on_submit():
         return render("loyalty/tier_form.html", form=form, tier=tier), 400
     with write_transaction():
-        tier.name, tier.rank = form.name.data.strip(), form.rank.data or 0
+        tier.name, tier.names, tier.rank = form.name.data.strip(), _tier_names(form), form.rank.data or 0
         tier.min_points, tier.min_years, tier.congratulate = form.min_points.data, form.min_years.data, form.congratulate.data
         tier.save()
     flash(_("Tier %(name)s saved.", name=tier.name), "success")

@@ -189,10 +189,14 @@ def refresh_tier(person, today: datetime.date | None = None, *, author=None) -> 
     moved_up = changed and tier is not None and (old_rank is None or tier.rank > old_rank)
     if not moved_up:
         return None
+    previous = account.tier if old_id and account.tier else None
+    # The names per language too, so the entry reads in each reader's language.
+    names = {key: value for key, value in (("tier_names", tier.names),
+                                           ("previous_names", previous.names if previous else None)) if value}
     timeline.record(person, "points_tier", author=author, ref=("tier", tier.id), tier=tier.name,
-                    previous=account.tier.name if old_id and account.tier else None)
+                    previous=previous.name if previous else None, **names)
     if tier.congratulate:
-        _send_care_mail(person, "loyalty/tier", tier_name=tier.name)
+        _send_care_mail(person, "loyalty/tier", tier_name=tier.name_in(person.language))
     return tier
 
 

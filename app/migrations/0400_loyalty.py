@@ -39,6 +39,7 @@ def up(migrator, db):
         min_points = IntegerField(null=True)
         min_years = IntegerField(null=True)
         congratulate = BooleanField(default=True)
+        names = TextField(default="{}")  # since 0176_tier_names, which adds it to older databases
 
     class Reward(Base):
         names = TextField(default="{}")

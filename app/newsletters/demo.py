@@ -10,13 +10,19 @@ from app.newsletters.models import Issue, NewsletterList, Subscription
 LISTS = [
     ("children", "en", True, {"en": "Children's programmes", "hu": "Gyerekprogramok", "fa": "برنامه‌های کودکان",
                               "ru": "Детские программы", "zh": "儿童活动"},
-     {"en": "Story time, craft afternoons and holiday clubs.", "hu": "Mesedélután, kézműves foglalkozás, szünidei klub."}),
+     {"en": "Story time, craft afternoons and holiday clubs.", "hu": "Mesedélután, kézműves foglalkozás, szünidei klub.",
+      "fa": "قصه‌گویی، بعدازظهرهای کاردستی و باشگاه‌های تعطیلات.", "ru": "Чтения, мастерские и каникулярные клубы.",
+      "zh": "故事会、手工下午和假期俱乐部。"}),
     ("new-arrivals", "hu", True, {"en": "New arrivals", "hu": "Újdonságok", "fa": "کتاب‌های تازه", "ru": "Новинки",
                                   "zh": "新书到馆"},
-     {"en": "The month's new books, films and audiobooks.", "hu": "A hónap új könyvei, filmjei és hangoskönyvei."}),
-    ("volunteers", "en", False, {"en": "Volunteer news", "hu": "Önkéntes hírek"}, {}),
+     {"en": "The month's new books, films and audiobooks.", "hu": "A hónap új könyvei, filmjei és hangoskönyvei.",
+      "fa": "کتاب‌ها، فیلم‌ها و کتاب‌های صوتی تازهٔ ماه.", "ru": "Новые книги, фильмы и аудиокниги месяца.",
+      "zh": "本月新到的图书、电影和有声书。"}),
+    ("volunteers", "en", False, {"en": "Volunteer news", "hu": "Önkéntes hírek", "fa": "خبرهای داوطلبان",
+                                 "ru": "Новости волонтёров", "zh": "志愿者动态"}, {}),
 ]
-INTERNAL = ("staff-bulletin", "en", {"en": "Staff bulletin", "hu": "Munkatársi hírlevél"})
+INTERNAL = ("staff-bulletin", "en", {"en": "Staff bulletin", "hu": "Munkatársi hírlevél", "fa": "خبرنامهٔ کارکنان",
+                                     "ru": "Бюллетень для сотрудников", "zh": "员工简报"})
 
 SUBSCRIBERS = [
     ("Katalin", "katalin.demo@example.org", "hu"), ("Zsófia", "zsofia.demo@example.org", "hu"),

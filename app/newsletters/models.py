@@ -10,6 +10,7 @@ from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, Int
 from app.auth.models import User
 from app.contacts.models import Person
 from app.core.db import BaseModel, utcnow
+from app.core.translated import in_language
 
 VISIBILITIES = ("public", "internal")  # internal: the staff bulletin, only users receive it
 SUBSCRIPTION_STATUSES = ("pending", "active", "unsubscribed")
@@ -34,8 +35,7 @@ class NewsletterList(BaseModel):
         return self.visibility == "internal"
 
     def _in(self, field: str, language: str) -> str:
-        texts = json.loads(getattr(self, field) or "{}")
-        return texts.get(language) or texts.get(self.default_language) or next(iter(texts.values()), "")
+        return in_language(getattr(self, field), language, prefer=self.default_language)
 
     def name_in(self, language: str) -> str:
         return self._in("names", language) or self.slug

@@ -22,6 +22,8 @@ from peewee import fn
 
 from app.auth.models import User
 from app.contacts.models import Consent, Person, Segment
+from app.contacts.models import Person, Segment
+from app.contacts.consents import register_topic_prefix
 from app.contacts.services import find_or_create_person, record_consent
 from app.core.audit import record_audit
 from app.core.db import db, is_sqlite, utcnow, write_transaction
@@ -32,6 +34,7 @@ from app.core.mail import (TEMPORARY_ERRORS, PermanentFailure, clean_header, com
 from app.core.segments import people_in_segment, uses_segments
 from app.core.timeline import TimelineEntry
 from app.core.tokens import consume_token, issue_token, sign, unsign
+from app.core.translated import current_language
 from app.newsletters.models import (Delivery, Issue, IssueList, IssueVersion, NewsletterList,
                                     Subscription, Suppression)
 from app.settings import SUPPORTED_LANGUAGES
@@ -63,6 +66,15 @@ class NewsletterError(ValueError):
 
 def topic_for(newsletter_list: NewsletterList) -> str:
     return f"newsletter:{newsletter_list.slug}"
+
+
+def _list_topic_label(slug: str) -> str | None:
+    """A consent to a list reads as the list's name in the reader's language."""
+    newsletter_list = NewsletterList.get_or_none(NewsletterList.slug == slug)
+    return newsletter_list.name_in(current_language()) if newsletter_list else None
+
+
+register_topic_prefix("newsletter", _list_topic_label)
 
 
 # --- lists ----------------------------------------------------------------------

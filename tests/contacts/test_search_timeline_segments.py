@@ -35,10 +35,10 @@ def readers(app, users):
 
 
 @pytest.mark.parametrize("query, who", [
-    ("kovacs", "Éva Kovács"), ("ÉVA", "Éva Kovács"), ("kovács éva", "Éva Kovács"), ("EVA@EXAMPLE", "Éva Kovács"),
-    ("06 30 123 4567", "Éva Kovács"), ("(30) 123-4567", "Éva Kovács"), ("HU-77", "Éva Kovács"),
+    ("kovacs", "Kovács Éva"), ("ÉVA", "Kovács Éva"), ("kovács éva", "Kovács Éva"), ("EVA@EXAMPLE", "Kovács Éva"),
+    ("06 30 123 4567", "Kovács Éva"), ("(30) 123-4567", "Kovács Éva"), ("HU-77", "Kovács Éva"),
     ("иван", "Иван Петров"), ("ПЕТР", "Иван Петров"), ("petrov@work", "Иван Петров"),
-    ("مریم", "مريم احمدی"), ("王", "伟 王"),
+    ("مریم", "مريم احمدی"), ("王", "王伟"),
 ])
 def test_search_finds_people_by_any_part(client, auth, readers, query, who):
     auth.login_as("volunteer")
@@ -62,7 +62,7 @@ def test_lists_sort_page_and_count(client, auth, readers, app):
 def test_quick_log_finds_as_you_type_and_logs_a_note(client, auth, readers):
     auth.login_as("volunteer")
     found = client.get("/people/find?q=ko", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "Éva Kovács" in found
+    assert "Kovács Éva" in found
     assert "Kovács" not in client.get("/people/find?q=k").get_data(as_text=True)
     response = client.post(f"/people/{readers['eva']}/timeline",
                            data={"channel": "phone", "note": "Asked about storytime", "next": "quick"})
@@ -143,7 +143,7 @@ def test_staff_build_a_segment_with_a_live_count_and_save_it(client, auth, reade
     response = client.post("/segments", data={"name": "Active readers", "stages": ["active"]})
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Éva Kovács" in page and "2 people" in page
+    assert "Kovács Éva" in page and "2 people" in page
     again = client.post("/segments", data={"name": "Active readers", "stages": ["new"]})
     assert again.status_code == 400 and "A segment with this name exists already." in again.get_data(as_text=True)
     assert "Active readers" in client.get("/segments").get_data(as_text=True)

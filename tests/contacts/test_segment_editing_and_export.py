@@ -170,6 +170,6 @@ def test_a_saved_segment_page_exports_its_people(client, auth, readers, app):
 def test_volunteers_are_shown_no_export_link_and_refused_the_export(client, auth, readers):
     auth.login_as("volunteer")
     page = client.get("/people?q=kovacs").get_data(as_text=True)
-    assert "Éva Kovács" in page and "export.csv" not in page
+    assert "Kovács Éva" in page and "export.csv" not in page
     assert client.get("/contacts/export.csv?q=kovacs").status_code == 403
     assert client.get("/contacts/export.csv?segment=1").status_code == 403

@@ -26,9 +26,9 @@ def test_every_points_movement_is_drawn_on_the_timeline(db_session, users, mailb
     redeem_reward(person, save_reward(None, names={"en": "Book bag"}, descriptions={}, cost=40, stock=None,
                                       active=True, available_from=None, available_until=None))
     html = "\n".join(drawn(person))
-    assert "Earned 60 points · Event attendance · Poetry night" in html
+    assert 'Earned 60 points · Event attendance · <bdi dir="auto">Poetry night</bdi>' in html
     assert "Reached the Silver reader tier" in html
-    assert "Points corrected by -5: Counted twice" in html
+    assert 'Points corrected by <bdi dir="ltr" class="ltr">-5</bdi>: Counted twice' in html
     assert "Redeemed a reward for 40 points: Book bag" in html
     assert "Staff Tester" in html
     # The congratulation went out in the person's language.
