@@ -7,7 +7,7 @@ whole page for a normal request and only the fragment for an htmx request
 from __future__ import annotations
 
 from flask import g, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal, format_number
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_number
 
 from app.core.security import has_role
 
@@ -41,6 +41,7 @@ def register_template_helpers(app) -> None:
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         number=lambda value: format_number(value) if value is not None else "",
         decimal=lambda value, fmt=None: format_decimal(value, fmt) if value is not None else "",
+        money=lambda amount, currency: format_currency(amount, currency) if amount is not None else "",
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
