@@ -30,9 +30,10 @@ def make_person(first_name="Éva", last_name="Kovács", **values) -> Person:
 
 
 def add_period(person, membership_type, starts_on, ends_on, **values) -> MembershipPeriod:
+    values.setdefault("fee", membership_type.fee)
+    values.setdefault("currency", membership_type.currency)
     return MembershipPeriod.create(person=person, membership_type=membership_type, starts_on=starts_on,
-                                   ends_on=ends_on, fee=membership_type.fee, currency=membership_type.currency,
-                                   **values)
+                                   ends_on=ends_on, **values)
 
 
 def stage_of(person) -> str:
