@@ -16,7 +16,7 @@ from app.auth.models import User
 from app.contacts.models import STAGES, Link, Person, Reminder
 from app.core.clock import local_today
 from app.core.db import db, is_sqlite, utcnow, write_transaction
-from app.core.timeline import record
+from app.core.timeline import TimelineEntry, record
 from app.memberships.models import (CONCESSIONS, CancellationReason, Concession, LifecyclePolicy, MembershipPeriod,
                                     MembershipType, RenewalRequest, StagePin)
 
@@ -256,7 +256,7 @@ def renew(person: Person, membership_type: MembershipType, *, starts_on: datetim
                 covered.append(member_id)
         close_renewal_requests(person)
         # Stages are computed by the daily run; bring these people up to date now.
-        run_lifecycle(today, person_ids=[person.id, *covered])
+        run_lifecycle(today, person_ids=[person.id, *covered], policy=policy)
         # Keep the card's two dates in step for pages that still read them.
         summary = membership_of(person, today)
         since = min(p.starts_on for p in summary["periods"])
@@ -319,10 +319,9 @@ REASON_STAGE = {"grace_over": "lapsed", "ended": "lapsing", "joined": "new", "ca
                 "ending_soon": "lapsing", "inactive": "lapsing", "member": "active"}
 
 
-def _lifecycle_select(today: datetime.date, person_ids=None) -> tuple[str, list]:
-    """SQL (and its parameters) giving person_id, old stage, new stage and reason for every
-    person with a membership whose computed stage differs from the stored one."""
-    policy = lifecycle_policy()
+def _lifecycle_select(today: datetime.date, policy: LifecyclePolicy, person_ids=None) -> tuple[str, list]:
+    """SQL (and its parameters) giving person_id, old stage and reason for every person
+    with a membership whose computed stage differs from the stored one."""
     p = db.param
     days = datetime.timedelta
     params = [FAR_FUTURE, True, today - days(days=policy.returned_days), today,
@@ -361,39 +360,35 @@ def _lifecycle_select(today: datetime.date, person_ids=None) -> tuple[str, list]
     return sql, ordered
 
 
-def run_lifecycle(today: datetime.date | None = None, person_ids=None) -> int:
-    """Set every member's stage from their periods and activity in four set-based
-    statements, with one timeline entry per change; returns how many stages changed."""
+def run_lifecycle(today: datetime.date | None = None, person_ids=None, batch: int = 5000,
+                  policy: LifecyclePolicy | None = None) -> int:
+    """Set every member's stage (or only these people's) from their periods and activity: one
+    SELECT finds the changes, then one timeline INSERT and one UPDATE per stage and batch of
+    5,000 people apply them; returns how many stages changed."""
     today = today or local_today()
-    policy = lifecycle_policy()
-    select, params = _lifecycle_select(today, person_ids)
-    stage_of = "CASE reason " + " ".join(f"WHEN '{r}' THEN '{s}'" for r, s in REASON_STAGE.items()) + " END"
-    days_of = ("CASE reason WHEN 'grace_over' THEN {g} WHEN 'ended' THEN {g} WHEN 'joined' THEN {n} "
-               "WHEN 'came_back' THEN {r} WHEN 'ending_soon' THEN {e} WHEN 'inactive' THEN {i} ELSE 0 END").format(
-        g=int(policy.grace_days), n=int(policy.new_days), r=int(policy.returned_days),
-        e=int(policy.ending_days), i=int(policy.inactive_days))
-    p = db.param
+    policy = policy or lifecycle_policy()
+    days = {"grace_over": policy.grace_days, "ended": policy.grace_days, "joined": policy.new_days,
+            "came_back": policy.returned_days, "ending_soon": policy.ending_days,
+            "inactive": policy.inactive_days, "member": 0}
+    select, params = _lifecycle_select(today, policy, person_ids)
     with write_transaction():
-        db.execute_sql("DROP TABLE IF EXISTS stage_change")
-        db.execute_sql("CREATE TEMPORARY TABLE stage_change (person_id INTEGER PRIMARY KEY, "
-                       "old_stage VARCHAR(20), new_stage VARCHAR(20), reason VARCHAR(20), days INTEGER)")
-        db.execute_sql(f"INSERT INTO stage_change (person_id, old_stage, new_stage, reason, days) "
-                       f"SELECT person_id, old_stage, {stage_of}, reason, {days_of} FROM ({select}) changes",
-                       params)
-        changed = db.execute_sql("SELECT COUNT(*) FROM stage_change").fetchone()[0]
-        if changed:
-            cast_days = "CAST(days AS TEXT)" if is_sqlite() else "CAST(days AS VARCHAR)"
-            db.execute_sql(
-                "INSERT INTO timeline_entry (person_id, kind, note, confidential, at, data) "
-                f"SELECT person_id, 'stage', '', {p}, {p}, "
-                "'{\"from\": \"' || old_stage || '\", \"to\": \"' || new_stage || '\", \"reason\": \"' || reason "
-                f"|| '\", \"days\": ' || {cast_days} || '}}' FROM stage_change ORDER BY person_id",
-                (False, utcnow()))
-            db.execute_sql("UPDATE person SET stage = (SELECT new_stage FROM stage_change "
-                           "WHERE stage_change.person_id = person.id) "
-                           "WHERE id IN (SELECT person_id FROM stage_change)")
-        db.execute_sql("DROP TABLE stage_change")
-    return changed
+        changes = db.execute_sql(select, params).fetchall()
+        now = utcnow()
+        for first in range(0, len(changes), batch):
+            chunk = changes[first:first + batch]
+            TimelineEntry.insert_many(
+                [(person_id, "stage", "", False, now,
+                  json.dumps({"from": old, "to": REASON_STAGE[reason], "reason": reason, "days": days[reason]}))
+                 for person_id, old, reason in chunk],
+                fields=[TimelineEntry.person, TimelineEntry.kind, TimelineEntry.note, TimelineEntry.confidential,
+                        TimelineEntry.at, TimelineEntry.data]).execute()
+            by_stage: dict[tuple[str, str], list[int]] = {}
+            for person_id, old, reason in chunk:
+                by_stage.setdefault((old, REASON_STAGE[reason]), []).append(person_id)
+            for (old, new), ids in by_stage.items():
+                # `stage = old` too: what the SELECT saw is what this UPDATE changes.
+                Person.update(stage=new).where(Person.id.in_(ids), Person.stage == old).execute()
+    return len(changes)
 
 
 # --- what a journey engine asks ------------------------------------------------------------
@@ -473,12 +468,11 @@ def request_renewal(person: Person, note: str, today: datetime.date | None = Non
 def close_renewal_requests(person) -> None:
     """Mark a person's open renewal requests done (they renewed) with their reminders."""
     now = utcnow()
-    reminders = [r.reminder_id for r in RenewalRequest.select().where(
-        RenewalRequest.person == person, RenewalRequest.done_at.is_null()) if r.reminder_id]
+    open_requests = RenewalRequest.select(RenewalRequest.reminder).where(
+        RenewalRequest.person == person, RenewalRequest.done_at.is_null())
+    Reminder.update(done_at=now).where(Reminder.id.in_(open_requests), Reminder.done_at.is_null()).execute()
     RenewalRequest.update(done_at=now).where(RenewalRequest.person == person,
                                              RenewalRequest.done_at.is_null()).execute()
-    if reminders:
-        Reminder.update(done_at=now).where(Reminder.id.in_(reminders), Reminder.done_at.is_null()).execute()
 
 
 def periods_summary_json(period: MembershipPeriod) -> str:
