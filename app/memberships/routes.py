@@ -338,7 +338,7 @@ def request_renewal(token):
     note = _("%(name)s asked to renew their membership from their personal page.", name=person.display_name)
     if form.note.data:
         note = f"{note} {form.note.data.strip()}"
-    _, created = services.request_renewal(person, note)
+    created = services.request_renewal(person, note)[1]
     return render("public/memberships/requested.html", person=person, token=token, created=created, error=None)
 
 
