@@ -228,13 +228,13 @@ def panel(person_id):
 def renew(person_id):
     """Record a renewal (or a first membership) in one step; htmx gets the panel back."""
     person = _get(Person, person_id)
-    form = RenewForm()
-    form.membership_type.choices = _type_choices()
+    form = RenewForm()  # the type is checked below; its choices are only drawn
     membership_type = MembershipType.get_or_none(MembershipType.id == form.membership_type.data,
                                                  MembershipType.active == True)  # noqa: E712
-    if form.validate_on_submit() and membership_type is None:
+    valid = form.validate_on_submit()
+    if valid and membership_type is None:
         form.membership_type.errors = [_("Choose a membership type.")]
-    elif form.validate_on_submit():
+    elif valid:
         try:
             period = services.renew(person, membership_type, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                                     fee=form.fee.data, currency=form.currency.data, method=form.method.data,

@@ -197,17 +197,21 @@ def _lock_person(person_id: int) -> None:
         db.execute_sql("SELECT id FROM person WHERE id = %s FOR UPDATE", (person_id,))
 
 
-def _had_lapsed(person_id: int, starts_on: datetime.date, grace_days: int) -> bool:
-    """True when the person's memberships before `starts_on` had ended more than the grace period earlier."""
-    before = (MembershipPeriod.select(fn.COUNT(MembershipPeriod.id), fn.MAX(MembershipPeriod.ends_on),
-                                      fn.SUM(MembershipPeriod.ends_on.is_null().cast("integer")))
-              .where(MembershipPeriod.person == person_id, MembershipPeriod.starts_on < starts_on)).tuples().first()
-    count, last_end, open_ended = before
-    if not count or open_ended:
+def _had_lapsed(existing: list[tuple], starts_on: datetime.date, grace_days: int) -> bool:
+    """True when the (starts_on, ends_on) periods before `starts_on` had all ended more than
+    the grace period before it."""
+    before = [ends for starts, ends in existing if starts < starts_on]
+    if not before or None in before:
         return False
-    if isinstance(last_end, str):
-        last_end = datetime.date.fromisoformat(last_end)
-    return last_end + datetime.timedelta(days=grace_days) < starts_on
+    return max(before) + datetime.timedelta(days=grace_days) < starts_on
+
+
+def _periods_dates(person_id: int) -> list[tuple]:
+    """(starts_on, ends_on, own and not cancelled) of every period of a person, in one query."""
+    rows = (MembershipPeriod.select(MembershipPeriod.starts_on, MembershipPeriod.ends_on,
+                                    MembershipPeriod.covered_by, MembershipPeriod.cancelled_at)
+            .where(MembershipPeriod.person == person_id).tuples())
+    return [(starts, ends, covered is None and cancelled is None) for starts, ends, covered, cancelled in rows]
 
 
 def _timeline_details(period: MembershipPeriod, membership_type: MembershipType | None) -> dict:
@@ -229,14 +233,12 @@ def renew(person: Person, membership_type: MembershipType, *, starts_on: datetim
     policy = lifecycle_policy()
     with write_transaction():
         _lock_person(person.id)
-        duplicate = (MembershipPeriod.select()
-                     .where(MembershipPeriod.person == person, MembershipPeriod.starts_on == starts_on,
-                            MembershipPeriod.covered_by.is_null(), MembershipPeriod.cancelled_at.is_null())
-                     .first())
-        if duplicate is not None:
+        existing = _periods_dates(person.id)
+        if any(starts == starts_on and own for starts, _ends, own in existing):
             raise MembershipRefused("duplicate")
-        first = not MembershipPeriod.select().where(MembershipPeriod.person == person).exists()
-        after_lapse = not first and (person.stage == "lapsed" or _had_lapsed(person.id, starts_on, policy.grace_days))
+        dates = [(starts, ends) for starts, ends, _own in existing]
+        first = not existing
+        after_lapse = not first and (person.stage == "lapsed" or _had_lapsed(dates, starts_on, policy.grace_days))
         period = MembershipPeriod.create(
             person=person, membership_type=membership_type, starts_on=starts_on, ends_on=ends_on,
             fee=Decimal(fee or 0), currency=(currency or membership_type.currency).upper(), method=method,
@@ -250,7 +252,8 @@ def renew(person: Person, membership_type: MembershipType, *, starts_on: datetim
                 cover = MembershipPeriod.create(
                     person=member_id, membership_type=membership_type, starts_on=starts_on, ends_on=ends_on,
                     fee=0, currency=period.currency, method=method, recorded_by=recorded_by, covered_by=period,
-                    after_lapse=_had_lapsed(member_id, starts_on, policy.grace_days))
+                    after_lapse=_had_lapsed([(s, e) for s, e, _o in _periods_dates(member_id)], starts_on,
+                                            policy.grace_days))
                 record(member_id, "membership", channel="desk", author=recorded_by,
                        ref=("membership_period", cover.id), action="covered", payer=person.display_name, **details)
                 covered.append(member_id)
@@ -258,9 +261,10 @@ def renew(person: Person, membership_type: MembershipType, *, starts_on: datetim
         # Stages are computed by the daily run; bring these people up to date now.
         run_lifecycle(today, person_ids=[person.id, *covered], policy=policy)
         # Keep the card's two dates in step for pages that still read them.
-        summary = membership_of(person, today)
-        since = min(p.starts_on for p in summary["periods"])
-        Person.update(member_since=since, renewal_date=summary["until"]).where(Person.id == person.id).execute()
+        dates.append((starts_on, ends_on))
+        ends = [e for _s, e in dates]
+        Person.update(member_since=min(s for s, _e in dates),
+                      renewal_date=None if None in ends else max(ends)).where(Person.id == person.id).execute()
     return period
 
 
