@@ -16,6 +16,7 @@ Prints one `name: value unit` line per figure.
 from __future__ import annotations
 
 import argparse
+import os
 import datetime
 import random
 import statistics
@@ -154,6 +155,9 @@ def main() -> int:
             samples.append((time.perf_counter() - t) * 1000)
             assert response.status_code == 200 and b"Membership recorded" in response.data, response.data[:300]
         print(f"renewal_p95_ms: {p95(samples):.2f} ms")
+        print(f"renewal_median_ms: {statistics.median(samples):.2f} ms")
+        # Figures on a shared machine: the load says how much other work competed for the CPU.
+        print(f"# load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", file=sys.stderr)
     return 0
 
 

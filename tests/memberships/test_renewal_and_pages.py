@@ -179,3 +179,25 @@ def test_the_patron_sees_their_membership_and_asks_to_renew_once(app, client, us
         reminder = Reminder.get()
         assert reminder.person_id == data["eva"] and "Friday" in reminder.note
     assert "You asked to renew" in client.get(f"/rewards/{token}").get_data(as_text=True)
+
+
+def test_the_card_panel_and_a_renewal_stay_within_the_query_budget(app, auth, client, data, count_queries):
+    with app.app_context(), database.db.connection_context():
+        adult = services.MembershipType.get_by_id(data["adult"])
+        for year in range(8):
+            start = datetime.date(2015 + year, 1, 1)
+            add_period(Person.get_by_id(data["eva"]), adult, start, start + days(364))
+        services.lifecycle_policy()
+    auth.login_as("staff")
+    with count_queries() as panel:
+        assert client.get(f"/memberships/people/{data['eva']}").status_code == 200
+    with count_queries() as renewal:
+        response = client.post(f"/memberships/people/{data['eva']}/renew", headers={"HX-Request": "true"}, data={
+            "membership_type": data["adult"], "starts_on": _today().isoformat(), "ends_on": "",
+            "fee": "3000", "currency": "HUF", "method": "cash"})
+        assert response.status_code == 200
+    def statements(counted):
+        return [q for q in counted.queries if "SAVEPOINT" not in q and not q.startswith("Returning")]
+
+    assert len(statements(panel)) <= 10, panel.queries
+    assert len(statements(renewal)) <= 20, renewal.queries
