@@ -15,7 +15,7 @@ from tests.memberships.helpers import make_person, make_type
 
 def test_demo_memberships_are_named_in_five_languages_and_some_are_lapsing(app, users):
     with app.test_request_context(), database.db.connection_context():
-        for module in ("app.contacts.demo", "app.loyalty.demo", "app.memberships.demo"):
+        for module in ("app.contacts.demo", "app.memberships.demo"):
             with write_transaction():
                 summary = importlib.import_module(module).load_demo(random.Random(7))
         assert summary.startswith("memberships: 4 types, 4 cancellation reasons")
