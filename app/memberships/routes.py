@@ -248,7 +248,7 @@ def renew(person_id):
         if not wants_fragment():
             flash(message, "success")
             return redirect(url_for("memberships.person", person_id=person.id), code=303)
-        return _panel(Person.get_by_id(person.id), message=message)
+        return _panel(person, message=message)
     return _panel(person, _status(400), form=form, error=_("Check the highlighted fields."))
 
 

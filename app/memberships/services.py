@@ -4,6 +4,7 @@ days", "returned")."""
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime
 import email.utils
 import json
@@ -260,6 +261,7 @@ def renew(person: Person, membership_type: MembershipType, *, starts_on: datetim
         close_renewal_requests(person)
         # Stages are computed by the daily run; bring these people up to date now.
         run_lifecycle(today, person_ids=[person.id, *covered], policy=policy)
+        person.stage = Person.select(Person.stage).where(Person.id == person.id).scalar()
         # Keep the card's two dates in step for pages that still read them.
         dates.append((starts_on, ends_on))
         ends = [e for _s, e in dates]
@@ -375,7 +377,8 @@ def run_lifecycle(today: datetime.date | None = None, person_ids=None, batch: in
             "came_back": policy.returned_days, "ending_soon": policy.ending_days,
             "inactive": policy.inactive_days, "member": 0}
     select, params = _lifecycle_select(today, policy, person_ids)
-    with write_transaction():
+    # Inside a renewal's transaction already: no savepoint needed around these statements.
+    with (contextlib.nullcontext() if db.in_transaction() else write_transaction()):
         changes = db.execute_sql(select, params).fetchall()
         now = utcnow()
         for first in range(0, len(changes), batch):
