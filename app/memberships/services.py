@@ -480,7 +480,3 @@ def close_renewal_requests(person) -> None:
     Reminder.update(done_at=now).where(Reminder.id.in_(open_requests), Reminder.done_at.is_null()).execute()
     RenewalRequest.update(done_at=now).where(RenewalRequest.person == person,
                                              RenewalRequest.done_at.is_null()).execute()
-
-
-def periods_summary_json(period: MembershipPeriod) -> str:
-    return json.dumps(_timeline_details(period, period.membership_type))
