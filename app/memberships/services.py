@@ -368,33 +368,71 @@ def _lifecycle_select(today: datetime.date, policy: LifecyclePolicy, person_ids=
 
 def run_lifecycle(today: datetime.date | None = None, person_ids=None, batch: int = 5000,
                   policy: LifecyclePolicy | None = None) -> int:
-    """Set every member's stage (or only these people's) from their periods and activity: one
-    SELECT finds the changes, then one timeline INSERT and one UPDATE per stage and batch of
-    5,000 people apply them; returns how many stages changed."""
+    """Set every member's stage (or only these people's) from their periods and activity, with
+    one timeline entry per change; returns how many stages changed. The daily run over everyone
+    is four set-based statements; a renewal's few people are applied from Python, which spares
+    SQLite a temporary table file per request."""
     today = today or local_today()
     policy = policy or lifecycle_policy()
-    days = {"grace_over": policy.grace_days, "ended": policy.grace_days, "joined": policy.new_days,
-            "came_back": policy.returned_days, "ending_soon": policy.ending_days,
-            "inactive": policy.inactive_days, "member": 0}
     select, params = _lifecycle_select(today, policy, person_ids)
     # Inside a renewal's transaction already: no savepoint needed around these statements.
     with (contextlib.nullcontext() if db.in_transaction() else write_transaction()):
-        changes = db.execute_sql(select, params).fetchall()
-        now = utcnow()
-        for first in range(0, len(changes), batch):
-            chunk = changes[first:first + batch]
-            TimelineEntry.insert_many(
-                [(person_id, "stage", "", False, now,
-                  json.dumps({"from": old, "to": REASON_STAGE[reason], "reason": reason, "days": days[reason]}))
-                 for person_id, old, reason in chunk],
-                fields=[TimelineEntry.person, TimelineEntry.kind, TimelineEntry.note, TimelineEntry.confidential,
-                        TimelineEntry.at, TimelineEntry.data]).execute()
-            by_stage: dict[tuple[str, str], list[int]] = {}
-            for person_id, old, reason in chunk:
-                by_stage.setdefault((old, REASON_STAGE[reason]), []).append(person_id)
-            for (old, new), ids in by_stage.items():
-                # `stage = old` too: what the SELECT saw is what this UPDATE changes.
-                Person.update(stage=new).where(Person.id.in_(ids), Person.stage == old).execute()
+        if person_ids is None:
+            return _apply_in_sql(select, params, policy)
+        return _apply_in_python(db.execute_sql(select, params).fetchall(), policy, batch)
+
+
+def _reason_days(policy: LifecyclePolicy) -> dict[str, int]:
+    """The threshold each reason names on the timeline ("ends within 30 days")."""
+    return {"grace_over": policy.grace_days, "ended": policy.grace_days, "joined": policy.new_days,
+            "came_back": policy.returned_days, "ending_soon": policy.ending_days,
+            "inactive": policy.inactive_days, "member": 0}
+
+
+def _apply_in_sql(select: str, params: list, policy: LifecyclePolicy) -> int:
+    """The changes into a temporary table, then one timeline INSERT and one UPDATE from it."""
+    stage_of = "CASE reason " + " ".join(f"WHEN '{r}' THEN '{s}'" for r, s in REASON_STAGE.items()) + " END"
+    days_of = "CASE reason " + " ".join(f"WHEN '{r}' THEN {int(d)}" for r, d in _reason_days(policy).items()) \
+        + " END"
+    p = db.param
+    db.execute_sql("DROP TABLE IF EXISTS stage_change")
+    db.execute_sql("CREATE TEMPORARY TABLE stage_change (person_id INTEGER PRIMARY KEY, "
+                   "old_stage VARCHAR(20), new_stage VARCHAR(20), reason VARCHAR(20), days INTEGER)")
+    db.execute_sql("INSERT INTO stage_change (person_id, old_stage, new_stage, reason, days) "
+                   f"SELECT person_id, old_stage, {stage_of}, reason, {days_of} FROM ({select}) changes", params)
+    changed = db.execute_sql("SELECT COUNT(*) FROM stage_change").fetchone()[0]
+    if changed:
+        cast_days = "CAST(days AS TEXT)" if is_sqlite() else "CAST(days AS VARCHAR)"
+        db.execute_sql(
+            "INSERT INTO timeline_entry (person_id, kind, note, confidential, at, data) "
+            f"SELECT person_id, 'stage', '', {p}, {p}, "
+            "'{\"from\": \"' || old_stage || '\", \"to\": \"' || new_stage || '\", \"reason\": \"' || reason "
+            f"|| '\", \"days\": ' || {cast_days} || '}}' FROM stage_change ORDER BY person_id",
+            (False, utcnow()))
+        db.execute_sql("UPDATE person SET stage = (SELECT new_stage FROM stage_change "
+                       "WHERE stage_change.person_id = person.id) "
+                       "WHERE id IN (SELECT person_id FROM stage_change)")
+    db.execute_sql("DROP TABLE stage_change")
+    return changed
+
+
+def _apply_in_python(changes: list[tuple], policy: LifecyclePolicy, batch: int) -> int:
+    """The changes (person_id, old stage, reason) as one timeline INSERT and one UPDATE per stage and batch."""
+    days, now = _reason_days(policy), utcnow()
+    for first in range(0, len(changes), batch):
+        chunk = changes[first:first + batch]
+        TimelineEntry.insert_many(
+            [(person_id, "stage", "", False, now,
+              json.dumps({"from": old, "to": REASON_STAGE[reason], "reason": reason, "days": days[reason]}))
+             for person_id, old, reason in chunk],
+            fields=[TimelineEntry.person, TimelineEntry.kind, TimelineEntry.note, TimelineEntry.confidential,
+                    TimelineEntry.at, TimelineEntry.data]).execute()
+        by_stage: dict[tuple[str, str], list[int]] = {}
+        for person_id, old, reason in chunk:
+            by_stage.setdefault((old, REASON_STAGE[reason]), []).append(person_id)
+        for (old, new), ids in by_stage.items():
+            # `stage = old` too: what the SELECT saw is what this UPDATE changes.
+            Person.update(stage=new).where(Person.id.in_(ids), Person.stage == old).execute()
     return len(changes)
 
 
