@@ -409,9 +409,9 @@ def _apply_in_sql(select: str, params: list, policy: LifecyclePolicy) -> int:
             "'{\"from\": \"' || old_stage || '\", \"to\": \"' || new_stage || '\", \"reason\": \"' || reason "
             f"|| '\", \"days\": ' || {cast_days} || '}}' FROM stage_change ORDER BY person_id",
             (False, utcnow()))
-        db.execute_sql("UPDATE person SET stage = (SELECT new_stage FROM stage_change "
-                       "WHERE stage_change.person_id = person.id) "
-                       "WHERE id IN (SELECT person_id FROM stage_change)")
+        # UPDATE … FROM joins once (SQLite 3.33+ and PostgreSQL) instead of a subquery per row.
+        db.execute_sql("UPDATE person SET stage = stage_change.new_stage FROM stage_change "
+                       "WHERE stage_change.person_id = person.id")
     db.execute_sql("DROP TABLE stage_change")
     return changed
 
