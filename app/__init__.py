@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "app.complaints.routes",
     "app.newsletters.routes",
     "app.loyalty.routes",
+    "app.memberships.routes",
     "app.contacts.routes",
     "app.contacts.data_routes",
 )

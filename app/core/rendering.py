@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 
 from flask import g, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal, format_number
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_number
 
 from app.core.security import has_role
 
@@ -53,6 +53,7 @@ def register_template_helpers(app) -> None:
         number=lambda value: format_number(value) if value is not None else "",
         decimal=lambda value, fmt=None: format_decimal(value, fmt) if value is not None else "",
         machine_time=machine_time,
+        money=lambda amount, currency: format_currency(amount, currency) if amount is not None else "",
     )
     from app.core.localized import register as register_localized
 

@@ -66,6 +66,16 @@ def consume_token(purpose: str, raw: str) -> int | None:
     return subject if used == 1 else None
 
 
+# The patron's personal page link (signed person id); loyalty sends it, other areas read it.
+PATRON_LINK_PURPOSE = "loyalty.patron"
+
+
+def person_id_from_patron_link(token: str) -> int | None:
+    """The person id inside a patron's personal link, or None when it was forged or altered."""
+    person_id = unsign(PATRON_LINK_PURPOSE, token)
+    return person_id if isinstance(person_id, int) else None
+
+
 def _serializer(purpose: str) -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"kith.{purpose}")
 

@@ -24,7 +24,7 @@ from app.core.db import is_sqlite, utcnow, write_transaction
 from app.core.links import external_url
 from app.core.mail import send_mail
 from app.core.security import has_role
-from app.core.tokens import sign, unsign
+from app.core.tokens import PATRON_LINK_PURPOSE, sign, unsign
 from app.loyalty.models import (RULE_CODES, CareGreeting, EarningRule, LedgerEntry, LoyaltyAccount,
                                 LoyaltyPolicy, Reward, Tier)
 
@@ -59,7 +59,6 @@ DEFAULT_RULES = {
     "referral": (50, False), "complaint": (20, False), "birthday": (25, False),
     "anniversary": (50, False), "jubilee": (100, False),
 }
-PATRON_LINK_PURPOSE = "loyalty.patron"
 
 
 class LoyaltyRefused(Exception):
