@@ -24,6 +24,7 @@ DEMO_MODULES = (
     "app.complaints.demo",
     "app.newsletters.demo",
     "app.loyalty.demo",
+    "app.reports.demo",
 )
 
 

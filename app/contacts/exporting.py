@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import decimal
 import io
 
 from app.contacts.models import Person
@@ -28,6 +29,8 @@ def neutralise(value) -> str:
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+        return str(value)  # a number is never a formula, and -5 must stay a number
     text = str(value)
     if text.startswith(FORMULA_STARTS):
         return "'" + text
