@@ -15,7 +15,7 @@ from app.core.timeline import CHANNELS, NOT_INTERACTIONS, TimelineEntry
 from app.reports import snapshots
 from app.reports.people import people_href, people_set
 from app.reports.periods import GROUP_BY_FIRST, Period
-from app.reports.tables import Report, Section, count, text
+from app.reports.tables import Cell, Report, Section, count, text
 
 TITLE = _l("Activity")
 CHANNEL_LABELS = {"visit": _l("Visit"), "phone": _l("Phone"), "email": _l("Email"), "sms": _l("SMS"),
@@ -76,7 +76,7 @@ def _stages(period: Period) -> Section:
     kept = snapshots.history("stage", period)
     labels = [b.label for b in period.buckets]
     shown = [s for s in STAGES if s in kept]
-    rows = [[text(label)] + [count(kept[s][i]) if kept[s][i] is not None else text("—") for s in shown]
+    rows = [[text(label)] + [Cell(kept[s][i]) for s in shown]
             for i, label in enumerate(labels)]
     today = dict(Person.select(Person.stage, fn.COUNT(Person.id)).where(Person.archived_at.is_null())
                  .group_by(Person.stage).tuples())

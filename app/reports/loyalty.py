@@ -73,14 +73,14 @@ def _rules(period: Period) -> Section:
 
 def _rewards(period: Period) -> Section:
     language = current_language()
-    rows = (LedgerEntry.select(LedgerEntry.reward, fn.COUNT(LedgerEntry.id), -fn.SUM(LedgerEntry.points))
+    rows = (LedgerEntry.select(LedgerEntry.reward, fn.COUNT(LedgerEntry.id), fn.SUM(LedgerEntry.points))
             .where(period.contains(LedgerEntry.at), LedgerEntry.kind == "spend", LedgerEntry.reward.is_null(False))
             .group_by(LedgerEntry.reward).order_by(fn.COUNT(LedgerEntry.id).desc()).tuples())
     rows = list(rows)
     names = {r.id: r.name_in(language) for r in Reward.select().where(Reward.id.in_([r[0] for r in rows]))} \
         if rows else {}
     table = [[text(names.get(reward, "—")), count(n, people_href("redeemers", period, reward=reward)),
-              Cell(int(points or 0), "points")] for reward, n, points in rows]
+              Cell(-int(points or 0), "points")] for reward, n, points in rows]  # spends are negative rows
     chart = bar_chart(_("Rewards redeemed"), _("How often each reward was redeemed in the period."),
                       [r[0].value for r in table], [(_("Redemptions"), [r[1].value for r in table])])
     return Section("rewards", _("Rewards redeemed"), [_("Reward"), _("Redemptions"), _("Points")], table, chart)

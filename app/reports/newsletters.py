@@ -13,7 +13,7 @@ from app.newsletters.models import Delivery, Issue, IssueList, IssueVersion, New
 from app.reports import snapshots
 from app.reports.people import people_href, people_set
 from app.reports.periods import GROUP_BY_FIRST, Period
-from app.reports.tables import Report, Section, count, text
+from app.reports.tables import Cell, Report, Section, count, text
 
 TITLE = _l("Newsletters")
 NO_TRACKING = _l("Kith puts no tracking pixels and no click tracking into newsletters, so there are no open "
@@ -86,7 +86,7 @@ def _history(period: Period, lists) -> Section:
     language = current_language()
     labels = [b.label for b in period.buckets]
     shown = [nl for nl in lists if str(nl.id) in kept]
-    rows = [[text(label)] + [count(kept[str(nl.id)][i]) if kept[str(nl.id)][i] is not None else text("—")
+    rows = [[text(label)] + [Cell(kept[str(nl.id)][i])
                              for nl in shown] for i, label in enumerate(labels)]
     chart = line_chart(_("Subscribers over time"), _("Active subscribers per list at the end of each period, "
                                                      "from the daily snapshot."), labels,
