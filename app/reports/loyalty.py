@@ -43,13 +43,20 @@ def earners(period: Period, args):
     return query
 
 
-def _movements(period: Period) -> Section:
-    rows = (LedgerEntry.select(period.bucket_of(LedgerEntry.at), LedgerEntry.kind, fn.SUM(LedgerEntry.points))
-            .where(period.contains(LedgerEntry.at)).group_by(GROUP_BY_FIRST, LedgerEntry.kind).tuples())
+def _ledger(period: Period) -> list[tuple]:
+    """(bucket, kind, rule, reward, entries, points) for the period: the one pass over the
+    ledger that the movements, rules and rewards tables are all read from."""
+    return list(LedgerEntry.select(period.bucket_of(LedgerEntry.at), LedgerEntry.kind, LedgerEntry.rule_code,
+                                   LedgerEntry.reward, fn.COUNT(LedgerEntry.id), fn.SUM(LedgerEntry.points))
+                .where(period.contains(LedgerEntry.at))
+                .group_by(GROUP_BY_FIRST, LedgerEntry.kind, LedgerEntry.rule_code, LedgerEntry.reward).tuples())
+
+
+def _movements(period: Period, ledger) -> Section:
     by_kind = {kind: [0] * len(period.buckets) for kind in MOVEMENTS}
-    for index, kind, points in rows:
+    for index, kind, _rule, _reward, _n, points in ledger:
         if kind in by_kind:
-            by_kind[kind][int(index)] = int(points or 0)
+            by_kind[kind][int(index)] += int(points or 0)
     labels = [b.label for b in period.buckets]
     table = [[text(label)] + [Cell(by_kind[k][i], "points") for k in MOVEMENTS] for i, label in enumerate(labels)]
     chart = bar_chart(_("Points earned"), _("Points earned per period (spent and expired points are in the table)."),
@@ -58,29 +65,31 @@ def _movements(period: Period) -> Section:
                    people_href=people_href("earners", period))
 
 
-def _rules(period: Period) -> Section:
-    rows = (LedgerEntry.select(LedgerEntry.rule_code, fn.COUNT(LedgerEntry.id), fn.SUM(LedgerEntry.points),
-                               fn.COUNT(fn.DISTINCT(LedgerEntry.person)))
-            .where(period.contains(LedgerEntry.at), LedgerEntry.kind == "earn")
-            .group_by(LedgerEntry.rule_code).order_by(fn.SUM(LedgerEntry.points).desc()).tuples())
-    table = [[text(code or _("Other")), count(n), Cell(int(points or 0), "points"),
-              count(people, people_href("earners", period, rule=code))] for code, n, points, people in rows]
+def _rules(period: Period, ledger) -> Section:
+    totals: dict = {}
+    for _index, kind, rule, _reward, n, points in ledger:
+        if kind == "earn":
+            entries, sum_points = totals.get(rule, (0, 0))
+            totals[rule] = (entries + n, sum_points + int(points or 0))
+    ordered = sorted(totals.items(), key=lambda item: (-item[1][1], item[0] or ""))
+    table = [[text(code or _("Other")), count(n, people_href("earners", period, rule=code)), Cell(points, "points")]
+             for code, (n, points) in ordered]
     chart = bar_chart(_("Points earned per rule"), _("Points earned in the period under each earning rule."),
                       [r[0].value for r in table], [(_("Points"), [r[2].value for r in table])])
-    return Section("rules", _("Points earned per rule"), [_("Rule"), _("Entries"), _("Points"), _("People")],
-                   table, chart)
+    return Section("rules", _("Points earned per rule"), [_("Rule"), _("Entries"), _("Points")], table, chart)
 
 
-def _rewards(period: Period) -> Section:
+def _rewards(period: Period, ledger) -> Section:
     language = current_language()
-    rows = (LedgerEntry.select(LedgerEntry.reward, fn.COUNT(LedgerEntry.id), fn.SUM(LedgerEntry.points))
-            .where(period.contains(LedgerEntry.at), LedgerEntry.kind == "spend", LedgerEntry.reward.is_null(False))
-            .group_by(LedgerEntry.reward).order_by(fn.COUNT(LedgerEntry.id).desc()).tuples())
-    rows = list(rows)
-    names = {r.id: r.name_in(language) for r in Reward.select().where(Reward.id.in_([r[0] for r in rows]))} \
-        if rows else {}
+    totals: dict = {}
+    for _index, kind, _rule, reward, n, points in ledger:
+        if kind == "spend" and reward is not None:
+            times, spent = totals.get(reward, (0, 0))
+            totals[reward] = (times + n, spent - int(points or 0))  # spends are negative rows
+    names = {r.id: r.name_in(language) for r in Reward.select().where(Reward.id.in_(list(totals)))} if totals else {}
+    ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
     table = [[text(names.get(reward, "—")), count(n, people_href("redeemers", period, reward=reward)),
-              Cell(-int(points or 0), "points")] for reward, n, points in rows]  # spends are negative rows
+              Cell(points, "points")] for reward, (n, points) in ordered]
     chart = bar_chart(_("Rewards redeemed"), _("How often each reward was redeemed in the period."),
                       [r[0].value for r in table], [(_("Redemptions"), [r[1].value for r in table])])
     return Section("rewards", _("Rewards redeemed"), [_("Reward"), _("Redemptions"), _("Points")], table, chart)
@@ -114,6 +123,8 @@ def _greetings(period: Period) -> Section:
 def build(period: Period, args, viewer) -> Report:
     """The loyalty report for a period."""
     report = Report("loyalty", str(TITLE))
-    report.sections = [_movements(period), _rules(period), _rewards(period), _tiers(period), _greetings(period)]
+    ledger = _ledger(period)
+    report.sections = [_movements(period, ledger), _rules(period, ledger), _rewards(period, ledger), _tiers(period),
+                       _greetings(period)]
     return report
 
