@@ -96,7 +96,7 @@ def build(period: Period, args, viewer) -> Report:
     chart = pareto_chart(_("Pareto chart"), headline, labels, amounts, cumulative,
                          percent=lambda v: format_percent(v, "#,##0%"))
     report = Report("pareto", str(TITLE), notes=[headline, _("Only patrons with at least one entry in the period "
-                                                            "count; ties are ranked by card number.")])
+                                                            "count; ties go to the older card.")])
     report.controls = [("measure", _("Activity"), [(k, str(v)) for k, v in MEASURES.items()], measure)]
     report.sections = [summary, Section("bands", _("Activity by band of patrons"),
                                         [_("Band (top first)"), _("People"), _("Activity"), _("Share"),
