@@ -9,6 +9,7 @@ from peewee import fn
 from app.core.charts import bar_chart
 from app.core.translated import current_language
 from app.loyalty.models import CareGreeting, LedgerEntry, LoyaltyAccount, Reward, Tier
+from app.loyalty.services import RULE_LABELS
 from app.reports.people import people_href, people_set
 from app.reports.periods import GROUP_BY_FIRST, Period
 from app.reports.tables import Cell, Report, Section, count, text
@@ -72,7 +73,8 @@ def _rules(period: Period, ledger) -> Section:
             entries, sum_points = totals.get(rule, (0, 0))
             totals[rule] = (entries + n, sum_points + int(points or 0))
     ordered = sorted(totals.items(), key=lambda item: (-item[1][1], item[0] or ""))
-    table = [[text(code or _("Other")), count(n, people_href("earners", period, rule=code)), Cell(points, "points")]
+    table = [[text(str(RULE_LABELS.get(code, code or _("Other")))), count(n, people_href("earners", period, rule=code)),
+              Cell(points, "points")]
              for code, (n, points) in ordered]
     chart = bar_chart(_("Points earned per rule"), _("Points earned in the period under each earning rule."),
                       [r[0].value for r in table], [(_("Points"), [r[2].value for r in table])])

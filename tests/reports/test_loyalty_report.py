@@ -36,7 +36,7 @@ def test_points_per_month_and_rule(client, app, auth, users):
     assert points[1:] == [["Mar 2026", "45", "0", "0", "0"], ["Apr 2026", "0", "-25", "0", "-2"],
                           ["May 2026", "0", "-25", "-3", "0"]]
     rules = as_dict(csv_rows(client, f"/reports/loyalty/rules.csv?{SPRING}"))
-    assert rules == {"event": ["1", "30"], "visit": ["2", "15"]}
+    assert rules == {"Event attendance": ["1", "30"], "Visit": ["2", "15"]}
 
 
 def test_rewards_tiers_and_greetings(client, app, auth, users):
