@@ -70,16 +70,27 @@ def _figures(period: Period) -> Section:
     return Section("figures", _("Handling"), [_("Figure"), _("Value")], rows)
 
 
-def _breakdown(period: Period, key: str, title: str, group, label_of, link_arg: str | None = None) -> Section:
+def _groups(period: Period) -> list[tuple]:
+    """(category, channel, assignee, cases, still open, judged, within target): the one pass
+    over the period's cases that the three breakdowns are summed from."""
     measured, met = target_conditions()
-    rows = (Complaint.select(group, fn.COUNT(Complaint.id), _count_if(Complaint.status.in_(OPEN_STATUSES)),
-                             _count_if(measured), _count_if(met))
-            .where(period.contains(Complaint.created_at)).group_by(group).order_by(fn.COUNT(Complaint.id).desc())
-            .tuples())
+    return list(Complaint.select(Complaint.category, Complaint.channel, Complaint.assignee, fn.COUNT(Complaint.id),
+                                 _count_if(Complaint.status.in_(OPEN_STATUSES)), _count_if(measured), _count_if(met))
+                .where(period.contains(Complaint.created_at))
+                .group_by(Complaint.category, Complaint.channel, Complaint.assignee).tuples())
+
+
+def _breakdown(period: Period, groups, position: int, key: str, title: str, label_of,
+               link_arg: str | None = None) -> Section:
+    totals: dict = {}
+    for row in groups:
+        value = row[position]
+        before = totals.get(value, (0, 0, 0, 0))
+        totals[value] = tuple(a + int(b or 0) for a, b in zip(before, row[3:]))
     table = []
-    for value, n, still_open, judged, in_time in rows:
+    for value, (n, still_open, judged, in_time) in sorted(totals.items(), key=lambda item: (-item[1][0], str(item[0]))):
         href = people_href("complainants", period, **{link_arg: value}) if link_arg and value is not None else None
-        table.append([text(label_of(value)), count(n, href), count(still_open), share(in_time or 0, judged or 0)])
+        table.append([text(label_of(value)), count(n, href), count(still_open), share(in_time, judged)])
     chart = bar_chart(title, _("Cases opened in the period: %(title)s.", title=title),
                       [row[0].value for row in table], [(_("Cases"), [row[1].value for row in table])])
     return Section(key, title, [_("Group"), _("Cases"), _("Still open"), _("Share within target")], table, chart)
@@ -115,12 +126,13 @@ def build(period: Period, args, viewer) -> Report:
     categories = {c.id: c.label(language) for c in Category.select()}
     users = {u.id: u.display_name for u in User.select(User.id, User.name, User.email)}
     report = Report("complaints", str(TITLE))
+    groups = _groups(period)
     report.sections = [
         _volume(period), _figures(period),
-        _breakdown(period, "categories", _("By category"), Complaint.category,
-                   lambda v: categories.get(v, _("No category")), "category"),
-        _breakdown(period, "channels", _("By channel"), Complaint.channel, lambda v: str(CHANNELS.get(v, v))),
-        _breakdown(period, "assignees", _("By assignee"), Complaint.assignee, lambda v: users.get(v, _("Nobody"))),
+        _breakdown(period, groups, 0, "categories", _("By category"), lambda v: categories.get(v, _("No category")),
+                   "category"),
+        _breakdown(period, groups, 1, "channels", _("By channel"), lambda v: str(CHANNELS.get(v, v))),
+        _breakdown(period, groups, 2, "assignees", _("By assignee"), lambda v: users.get(v, _("Nobody"))),
         *_satisfaction(period),
     ]
     return report
