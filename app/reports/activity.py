@@ -15,7 +15,7 @@ from app.core.timeline import CHANNELS, NOT_INTERACTIONS, TimelineEntry
 from app.reports import snapshots
 from app.reports.people import people_href, people_set
 from app.reports.periods import GROUP_BY_FIRST, Period
-from app.reports.tables import Cell, Report, Section, count, text
+from app.reports.tables import Cell, Report, Section, count, make_sections, text
 
 TITLE = _l("Activity")
 CHANNEL_LABELS = {"visit": _l("Visit"), "phone": _l("Phone"), "email": _l("Email"), "sms": _l("SMS"),
@@ -107,10 +107,12 @@ def _authors(period: Period) -> Section:
                                                                     _("People")], table, chart)
 
 
-def build(period: Period, args, viewer) -> Report:
+def build(period: Period, args, viewer, only: str | None = None) -> Report:
     """The activity report for a period (the per-person table for admins only)."""
     report = Report("activity", str(TITLE))
-    report.sections = [_channels(period), _kinds(period), _stages(period)]
+    makers = {"channels": lambda: _channels(period), "kinds": lambda: _kinds(period),
+              "stages": lambda: _stages(period)}
     if has_role(viewer, "admin"):
-        report.sections.append(_authors(period))
+        makers["authors"] = lambda: _authors(period)
+    report.sections = make_sections(makers, only)
     return report

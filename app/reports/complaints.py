@@ -3,6 +3,8 @@ response and to resolution; share within target; reopen rate; satisfaction; per
 category and per assignee. Every figure is one GROUP BY over the period's cases."""
 from __future__ import annotations
 
+import functools
+
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +17,7 @@ from app.core.charts import bar_chart, line_chart
 from app.core.translated import current_language
 from app.reports.people import people_href, people_set
 from app.reports.periods import GROUP_BY_FIRST, Period
-from app.reports.tables import Cell, Report, Section, count, share, text
+from app.reports.tables import Cell, Report, Section, count, make_sections, share, text
 
 TITLE = _l("Complaints")
 
@@ -120,20 +122,24 @@ def _satisfaction(period: Period) -> list[Section]:
     return [distribution, trend]
 
 
-def build(period: Period, args, viewer) -> Report:
+def build(period: Period, args, viewer, only: str | None = None) -> Report:
     """The complaints report for a period."""
     language = current_language()
     categories = {c.id: c.label(language) for c in Category.select()}
     users = {u.id: u.display_name for u in User.select(User.id, User.name, User.email)}
     report = Report("complaints", str(TITLE))
-    groups = _groups(period)
-    report.sections = [
-        _volume(period), _figures(period),
-        _breakdown(period, groups, 0, "categories", _("By category"), lambda v: categories.get(v, _("No category")),
-                   "category"),
-        _breakdown(period, groups, 1, "channels", _("By channel"), lambda v: str(CHANNELS.get(v, v))),
-        _breakdown(period, groups, 2, "assignees", _("By assignee"), lambda v: users.get(v, _("Nobody"))),
-        *_satisfaction(period),
-    ]
+    groups = functools.cache(lambda: _groups(period))
+    report.sections = make_sections({
+        "volume": lambda: _volume(period),
+        "figures": lambda: _figures(period),
+        "categories": lambda: _breakdown(period, groups(), 0, "categories", _("By category"),
+                                         lambda v: categories.get(v, _("No category")), "category"),
+        "channels": lambda: _breakdown(period, groups(), 1, "channels", _("By channel"),
+                                       lambda v: str(CHANNELS.get(v, v))),
+        "assignees": lambda: _breakdown(period, groups(), 2, "assignees", _("By assignee"),
+                                        lambda v: users.get(v, _("Nobody"))),
+        "satisfaction": lambda: _satisfaction(period)[0],
+        "satisfaction_trend": lambda: _satisfaction(period)[1],
+    }, only)
     return report
 

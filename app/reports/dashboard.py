@@ -46,13 +46,14 @@ def tiles() -> list[Tile]:
     weekly = [sum(opened[i:i + 7]) for i in range(0, len(opened), 7)]
     open_cases = Complaint.select().where(Complaint.status.in_(OPEN_STATUSES)).count()
     overdue = Complaint.select().where(overdue_condition(now)).count()
-    month = _recent_days(30)
-    points = month.per_bucket(LedgerEntry.select(month.bucket_of(LedgerEntry.at), fn.SUM(LedgerEntry.points))
-                              .where(month.contains(LedgerEntry.at), LedgerEntry.kind == "earn")
-                              .group_by(GROUP_BY_FIRST).tuples())
-    this_month = make_period("this_month", local_today().replace(day=1), local_today())
-    points_this_month = (LedgerEntry.select(fn.SUM(LedgerEntry.points))
-                         .where(this_month.contains(LedgerEntry.at), LedgerEntry.kind == "earn").scalar() or 0)
+    # One pass over the ledger by day gives both the 30-day trend and this month's total.
+    today = local_today()
+    days = make_period("custom", min(today - datetime.timedelta(days=29), today.replace(day=1)), today)
+    points = days.per_bucket(LedgerEntry.select(days.bucket_of(LedgerEntry.at), fn.SUM(LedgerEntry.points))
+                             .where(days.contains(LedgerEntry.at), LedgerEntry.kind == "earn")
+                             .group_by(GROUP_BY_FIRST).tuples())
+    points_this_month = sum(v for v, b in zip(points, days.buckets) if b.first >= today.replace(day=1))
+    points = points[-30:]
     subscribers = (Subscription.select(fn.COUNT(fn.DISTINCT(Subscription.person)))
                    .where(Subscription.status == "active").scalar() or 0)
     lapsing = Person.select().where(Person.stage == "lapsing", Person.archived_at.is_null()).count()

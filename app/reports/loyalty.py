@@ -2,6 +2,8 @@
 redeemed, people per tier and greetings sent (GROUP BY over the ledger)."""
 from __future__ import annotations
 
+import functools
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import fn
@@ -12,7 +14,7 @@ from app.loyalty.models import CareGreeting, LedgerEntry, LoyaltyAccount, Reward
 from app.loyalty.services import RULE_LABELS
 from app.reports.people import people_href, people_set
 from app.reports.periods import GROUP_BY_FIRST, Period
-from app.reports.tables import Cell, Report, Section, count, text
+from app.reports.tables import Cell, Report, Section, count, make_sections, text
 
 TITLE = _l("Loyalty")
 MOVEMENTS = {"earn": _l("Earned"), "spend": _l("Spent"), "expire": _l("Expired"), "correction": _l("Corrections")}
@@ -122,11 +124,13 @@ def _greetings(period: Period) -> Section:
     return Section("greetings", _("Greetings sent"), [_("Period")] + [str(v) for v in GREETINGS.values()], table, chart)
 
 
-def build(period: Period, args, viewer) -> Report:
+def build(period: Period, args, viewer, only: str | None = None) -> Report:
     """The loyalty report for a period."""
     report = Report("loyalty", str(TITLE))
-    ledger = _ledger(period)
-    report.sections = [_movements(period, ledger), _rules(period, ledger), _rewards(period, ledger), _tiers(period),
-                       _greetings(period)]
+    ledger = functools.cache(lambda: _ledger(period))
+    report.sections = make_sections({
+        "points": lambda: _movements(period, ledger()), "rules": lambda: _rules(period, ledger()),
+        "rewards": lambda: _rewards(period, ledger()), "tiers": lambda: _tiers(period),
+        "greetings": lambda: _greetings(period)}, only)
     return report
 

@@ -13,7 +13,7 @@ from app.newsletters.models import Delivery, Issue, IssueList, IssueVersion, New
 from app.reports import snapshots
 from app.reports.people import people_href, people_set
 from app.reports.periods import GROUP_BY_FIRST, Period
-from app.reports.tables import Cell, Report, Section, count, text
+from app.reports.tables import Cell, Report, Section, count, make_sections, text
 
 TITLE = _l("Newsletters")
 NO_TRACKING = _l("Kith puts no tracking pixels and no click tracking into newsletters, so there are no open "
@@ -124,9 +124,11 @@ def _issues(period: Period) -> Section:
                                                 _("Bounced")], rows)
 
 
-def build(period: Period, args, viewer) -> Report:
+def build(period: Period, args, viewer, only: str | None = None) -> Report:
     """The newsletters report for a period."""
     lists = list(NewsletterList.select().where(NewsletterList.archived_at.is_null()).order_by(NewsletterList.id))
     report = Report("newsletters", str(TITLE), notes=[str(NO_TRACKING)])
-    report.sections = [_lists(period, lists), _growth(period), _history(period, lists), _issues(period)]
+    report.sections = make_sections({
+        "lists": lambda: _lists(period, lists), "growth": lambda: _growth(period),
+        "history": lambda: _history(period, lists), "issues": lambda: _issues(period)}, only)
     return report

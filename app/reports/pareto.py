@@ -67,7 +67,7 @@ def bands(period: Period, measure: str) -> list[tuple[int, int, int, int, int]]:
     return [tuple(int(v or 0) for v in row) for row in db.obj.execute_sql(sql, params).fetchall()]
 
 
-def build(period: Period, args, viewer) -> Report:
+def build(period: Period, args, viewer, only: str | None = None) -> Report:
     """The 80/20 report for a period and a measure of activity."""
     measure = _measure(args)
     rows = bands(period, measure)

@@ -74,7 +74,7 @@ def download(name, key):
     period, error = _period_or_400()
     if error:
         return error_page(400, error)
-    section = module.build(period, request.args, g.user).section(key)
+    section = module.build(period, request.args, g.user, only=key).section(key)
     if section is None:
         abort(404)
     lines = [BOM + csv_line(section.columns)] + [csv_line([cell.raw() for cell in row]) for row in section.rows]

@@ -73,3 +73,8 @@ class Report:
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
+
+
+def make_sections(makers: dict, only: str | None = None) -> list[Section]:
+    """The sections by key, each computed only when wanted (a CSV wants one, the page all)."""
+    return [make() for key, make in makers.items() if only in (None, key)]
