@@ -1,6 +1,4 @@
 """The activity report on a few logged contacts, and who may open which report."""
-import pytest
-
 from app.core.timeline import TimelineEntry
 from tests.reports.helpers import SPRING, as_dict, at, csv_rows, in_db, person
 
@@ -42,11 +40,11 @@ def test_per_staff_member_for_admins_only(client, app, auth, users):
     assert authors == {"Staff Tester": ["Staff", "3", "2"], "Volunteer Tester": ["Volunteer", "1", "1"]}
 
 
-@pytest.mark.parametrize("path", ["/reports", *[f"/reports/{name}" for name in REPORTS],
-                                  "/reports/complaints/volume.csv", "/reports/people/pareto_top"])
-def test_volunteers_are_refused(client, auth, path):
+def test_volunteers_are_refused(client, auth):
     auth.login_as("volunteer")
-    assert client.get(path).status_code == 403
+    for path in ["/reports", *[f"/reports/{name}" for name in REPORTS], "/reports/complaints/volume.csv",
+                 "/reports/people/pareto_top"]:
+        assert client.get(path).status_code == 403, path
     assert client.post("/reports/people/pareto_top", data={"segment_name": "x"}).status_code == 403
 
 
@@ -55,14 +53,14 @@ def test_visitors_are_sent_to_sign_in(client, users):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("name", REPORTS)
-def test_every_report_page_stays_within_the_query_budget(client, app, auth, users, count_queries, name):
+def test_every_report_page_stays_within_the_query_budget(client, app, auth, users, count_queries):
     make_contacts(app, users)
     auth.login_as("admin")
-    with count_queries() as counted:
-        response = client.get(f"/reports/{name}?{SPRING}")
-    assert response.status_code == 200
-    assert counted.count <= 20, counted.queries
+    for name in REPORTS:
+        with count_queries() as counted:
+            response = client.get(f"/reports/{name}?{SPRING}")
+        assert response.status_code == 200
+        assert counted.count <= 20, (name, counted.queries)
 
 
 def test_the_staff_nav_links_reports_and_volunteers_do_not_see_it(client, auth):
