@@ -3,6 +3,8 @@ people per lifecycle stage over time (daily snapshot), and, for admins, interact
 logged per staff member and volunteer."""
 from __future__ import annotations
 
+import functools
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import fn
@@ -40,13 +42,20 @@ def in_stage(period: Period, args):
     return Person.select(Person.id).where(Person.stage == args.get("stage", ""))
 
 
-def _channels(period: Period) -> Section:
-    rows = (TimelineEntry.select(period.bucket_of(TimelineEntry.at), TimelineEntry.channel, fn.COUNT(TimelineEntry.id))
-            .where(period.contains(TimelineEntry.at), TimelineEntry.kind == "interaction")
-            .group_by(GROUP_BY_FIRST, TimelineEntry.channel).tuples())
+def _entries(period: Period) -> list[tuple]:
+    """(bucket, kind, channel, author, entries) for the period's activity: the one pass over
+    the timeline that the channel, kind and staff tables are all summed from."""
+    return list(TimelineEntry.select(period.bucket_of(TimelineEntry.at), TimelineEntry.kind, TimelineEntry.channel,
+                                     TimelineEntry.author, fn.COUNT(TimelineEntry.id))
+                .where(period.contains(TimelineEntry.at), TimelineEntry.kind.not_in(sorted(NOT_INTERACTIONS)))
+                .group_by(GROUP_BY_FIRST, TimelineEntry.kind, TimelineEntry.channel, TimelineEntry.author).tuples())
+
+
+def _channels(period: Period, entries) -> Section:
     by_channel = {c: [0] * len(period.buckets) for c in CHANNELS}
-    for index, channel, n in rows:
-        by_channel.setdefault(channel or "", [0] * len(period.buckets))[int(index)] = n
+    for index, kind, channel, _author, n in entries:
+        if kind == "interaction":
+            by_channel.setdefault(channel or "", [0] * len(period.buckets))[int(index)] += n
     used = [c for c in by_channel if any(by_channel[c])] or list(CHANNELS)
     labels = [b.label for b in period.buckets]
     table = [[text(label)] + [count(by_channel[c][i]) for c in used] + [count(sum(by_channel[c][i] for c in used))]
@@ -61,15 +70,15 @@ def _channels(period: Period) -> Section:
                    table + [totals], chart, people_href=people_href("interacted", period))
 
 
-def _kinds(period: Period) -> Section:
-    rows = (TimelineEntry.select(TimelineEntry.kind, fn.COUNT(TimelineEntry.id),
-                                 fn.COUNT(fn.DISTINCT(TimelineEntry.person)))
-            .where(period.contains(TimelineEntry.at), TimelineEntry.kind.not_in(sorted(NOT_INTERACTIONS)))
-            .group_by(TimelineEntry.kind).order_by(fn.COUNT(TimelineEntry.id).desc()).tuples())
-    table = [[text(str(KIND_LABELS.get(kind, kind))), count(n), count(people)] for kind, n, people in rows]
+def _kinds(period: Period, entries) -> Section:
+    totals: dict = {}
+    for _index, kind, _channel, _author, n in entries:
+        totals[kind] = totals.get(kind, 0) + n
+    ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    table = [[text(str(KIND_LABELS.get(kind, kind))), count(n)] for kind, n in ordered]
     chart = bar_chart(_("Activity by kind"), _("Timeline entries in the period, by kind."),
                       [r[0].value for r in table], [(_("Entries"), [r[1].value for r in table])])
-    return Section("kinds", _("Activity by kind"), [_("Kind"), _("Entries"), _("People")], table, chart)
+    return Section("kinds", _("Activity by kind"), [_("Kind"), _("Entries")], table, chart)
 
 
 def _stages(period: Period) -> Section:
@@ -90,29 +99,29 @@ def _stages(period: Period) -> Section:
                                        day=since.isoformat() if since else "—"))
 
 
-def _authors(period: Period) -> Section:
-    rows = (TimelineEntry.select(TimelineEntry.author, fn.COUNT(TimelineEntry.id),
-                                 fn.COUNT(fn.DISTINCT(TimelineEntry.person)))
-            .where(period.contains(TimelineEntry.at), TimelineEntry.kind == "interaction")
-            .group_by(TimelineEntry.author).order_by(fn.COUNT(TimelineEntry.id).desc()).tuples())
-    rows = list(rows)
-    users = {u.id: u for u in User.select().where(User.id.in_([r[0] for r in rows if r[0]]))} if rows else {}
+def _authors(period: Period, entries) -> Section:
+    totals: dict = {}
+    for _index, kind, _channel, author, n in entries:
+        if kind == "interaction":
+            totals[author] = totals.get(author, 0) + n
+    ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0] or 0))
+    users = {u.id: u for u in User.select().where(User.id.in_([a for a in totals if a]))} if totals else {}
     roles = {"admin": _("Admin"), "staff": _("Staff"), "volunteer": _("Volunteer")}
     table = [[text(users[a].display_name if a in users else _("Nobody")),
-              text(roles.get(users[a].role, "") if a in users else ""), count(n), count(people)]
-             for a, n, people in rows]
+              text(roles.get(users[a].role, "") if a in users else ""), count(n)] for a, n in ordered]
     chart = bar_chart(_("Logged contact per staff member"), _("Interactions each staff member or volunteer logged."),
                       [r[0].value for r in table], [(_("Interactions"), [r[2].value for r in table])])
-    return Section("authors", _("Per staff member and volunteer"), [_("Name"), _("Role"), _("Interactions"),
-                                                                    _("People")], table, chart)
+    return Section("authors", _("Per staff member and volunteer"), [_("Name"), _("Role"), _("Interactions")],
+                   table, chart)
 
 
 def build(period: Period, args, viewer, only: str | None = None) -> Report:
     """The activity report for a period (the per-person table for admins only)."""
     report = Report("activity", str(TITLE))
-    makers = {"channels": lambda: _channels(period), "kinds": lambda: _kinds(period),
+    entries = functools.cache(lambda: _entries(period))
+    makers = {"channels": lambda: _channels(period, entries()), "kinds": lambda: _kinds(period, entries()),
               "stages": lambda: _stages(period)}
     if has_role(viewer, "admin"):
-        makers["authors"] = lambda: _authors(period)
+        makers["authors"] = lambda: _authors(period, entries())
     report.sections = make_sections(makers, only)
     return report
