@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "app.memberships.routes",
     "app.contacts.routes",
     "app.contacts.data_routes",
+    "app.reports.routes",
 )
 
 

@@ -304,26 +304,33 @@ def _median(value, condition, count: int) -> float | None:
     return sum(values) / len(values)
 
 
+def target_conditions():
+    """(measured, met): SQL conditions for a case whose targets can be judged (it has one and
+    was answered or resolved) and for one that met every target it has so far."""
+    answered, resolved = Complaint.first_response_at.is_null(False), Complaint.resolved_at.is_null(False)
+    has_target = Complaint.first_response_due.is_null(False) | Complaint.resolution_due.is_null(False)
+    answered_in_time = (Complaint.first_response_due.is_null() |
+                        (answered & (Complaint.first_response_at <= Complaint.first_response_due)))
+    resolved_in_time = (Complaint.resolution_due.is_null() | Complaint.resolved_at.is_null() |
+                        (Complaint.resolved_at <= Complaint.resolution_due))
+    measured = (answered | resolved) & has_target
+    return measured, measured & answered_in_time & resolved_in_time
+
+
 def figures(since: datetime.datetime, until: datetime.datetime | None = None) -> dict:
     """Medians of time to first response and to resolution, share within target, and
     average satisfaction, for cases opened in the period (three queries at any size)."""
     until = until or utcnow()
     in_period = (Complaint.created_at >= since) & (Complaint.created_at < until)
     answered, resolved = Complaint.first_response_at.is_null(False), Complaint.resolved_at.is_null(False)
-    # A case counts as within target when every target it has was met so far.
-    has_target = Complaint.first_response_due.is_null(False) | Complaint.resolution_due.is_null(False)
-    answered_in_time = (Complaint.first_response_due.is_null() |
-                        (answered & (Complaint.first_response_at <= Complaint.first_response_due)))
-    resolved_in_time = (Complaint.resolution_due.is_null() | Complaint.resolved_at.is_null() |
-                        (Complaint.resolved_at <= Complaint.resolution_due))
+    measured_case, met_case = target_conditions()
 
     def count_if(condition):
         return fn.SUM(Case(None, [(condition, 1)], 0))
 
     rated = Complaint.satisfaction_score.is_null(False)
     answers, resolutions, measured, met, score_sum, scores = (
-        Complaint.select(count_if(answered), count_if(resolved), count_if((answered | resolved) & has_target),
-                         count_if((answered | resolved) & has_target & answered_in_time & resolved_in_time),
+        Complaint.select(count_if(answered), count_if(resolved), count_if(measured_case), count_if(met_case),
                          fn.SUM(Case(None, [(rated, Complaint.satisfaction_score)], 0)), count_if(rated))
         .where(in_period).tuples().first())
     answers, resolutions, measured, met, scores = (int(x or 0) for x in (answers, resolutions, measured, met, scores))

@@ -7,7 +7,8 @@ A segment's definition is a dict of filters, all of which must hold:
   last_interaction_days_max / last_interaction_days_min: int (days since Person.last_interaction_at,
     the newest timeline entry of a kind that counts as an interaction, see timeline.NOT_INTERACTIONS);
   member_since_from / member_since_to: ISO date; renewal_due_days: int (renewal within N days, or overdue);
-  birthday_month: 1..12; consent: topic (latest record grants it).
+  birthday_month: 1..12; consent: topic (latest record grants it);
+  people: [id, ...] (exactly these cards: a list frozen from a report, see app/reports/people.py).
 """
 from __future__ import annotations
 
@@ -94,6 +95,8 @@ def apply_filters(query, filters: dict):
     filters = filters or {}
     if filter_problems(filters):
         return query.where(False)
+    if "people" in filters:
+        query = query.where(Person.id.in_(_ids(filters.get("people"))))
     if tags := _ids(filters.get("tags")):
         query = query.where(Person.id.in_(PersonTag.select(PersonTag.person).where(PersonTag.tag.in_(tags))))
     if interests := _ids(filters.get("interests")):
