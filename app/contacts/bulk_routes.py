@@ -4,7 +4,7 @@ that applies it. Works without JavaScript; staff and admins only."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import lazy_gettext as _l, ngettext
 
 from app.contacts import bulk
 from app.contacts.data_routes import CONSENT_SOURCES

@@ -1,7 +1,6 @@
 """The points ledger and what it refers to: rules, tiers, rewards, greetings."""
 from __future__ import annotations
 
-import json
 
 from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField)

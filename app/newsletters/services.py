@@ -22,7 +22,6 @@ from peewee import fn
 
 from app.auth.models import User
 from app.contacts.models import Consent, Person, Segment
-from app.contacts.models import Person, Segment
 from app.contacts.consents import register_topic_prefix
 from app.contacts.services import find_or_create_person, record_consent
 from app.core.audit import record_audit

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from app.contacts.models import CustomField, Interest, Organisation, Person, Tag
+from app.contacts.models import CustomField, Interest, Organisation, Person
 from app.contacts.services import find_or_create_person, normalise_phone, save_person, tag_choices
 
 from .helpers import inside

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.contacts.models import Consent, CustomField, Interest, Person, Reminder, Segment, Tag
+from app.contacts.models import CustomField, Interest, Person, Reminder, Segment
 from app.contacts.services import record_consent, save_person, tag_choices
 from app.core import timeline
 from app.core.db import utcnow

@@ -5,7 +5,7 @@ import pytest
 
 from app import create_app
 from app.core.mail import PermanentFailure, SmtpTransport, compose, deliver, send_mail
-from tests.conftest import FAST_HASH, html_of, text_of
+from tests.conftest import html_of, text_of
 
 
 def test_mail_arrives_at_the_smtp_server_with_text_and_html(app, mailbox):
