@@ -150,7 +150,9 @@ def test_the_card_page_stays_within_the_query_budget(client, auth, users, app, c
     with count_queries() as counted:
         response = client.get(f"/people/{person.id}")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "visit 199" in page and "visit 150" in page and "visit 149" not in page
-    older = client.get(f"/people/{person.id}/timeline?offset=50", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "visit 149" in older and "visit 100" in older and "Show older entries" in older
+    # The card shows the latest 20; "Show older" pages on by 50.
+    assert response.status_code == 200 and "visit 199" in page and "visit 180" in page and "visit 179" not in page
+    assert "/timeline?offset=20" in page
+    older = client.get(f"/people/{person.id}/timeline?offset=20", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "visit 179" in older and "visit 130" in older and "visit 129" not in older and "Show older entries" in older
     assert counted.count <= 25
