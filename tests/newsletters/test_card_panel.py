@@ -112,3 +112,18 @@ def test_volunteers_cannot_change_subscriptions(client, auth, desk):
     assert client.get("/newsletters/people/999999/panel").status_code == 404
     with db.connection_context():
         assert Person.select().count() >= 2
+
+
+def test_the_demo_shows_desk_and_phone_changes_once(app, users):
+    import random
+
+    from app.newsletters.demo import load_demo
+
+    with app.test_request_context(), db.connection_context():
+        load_demo(random.Random(7))
+        load_demo(random.Random(7))  # a second run changes nothing more
+        entries = [(e.channel, e.details["subscribed"]) for e in
+                   TimelineEntry.select().where(TimelineEntry.kind == "subscription")]
+        desk_consents = Consent.select().where(Consent.source == "desk").count()
+    assert entries.count(("phone", False)) == 1 and ("desk", True) in entries
+    assert desk_consents == entries.count(("desk", True))
