@@ -4,6 +4,7 @@ from a URL that also works as a page of its own."""
 from __future__ import annotations
 
 import datetime
+import unicodedata
 import zoneinfo
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
@@ -96,6 +97,11 @@ def _utc(local: datetime.datetime) -> datetime.datetime:
     return local.replace(tzinfo=zone).astimezone(datetime.timezone.utc).replace(tzinfo=None)
 
 
+def _without_controls(text: str) -> str:
+    """Text without NUL and other control characters (PostgreSQL refuses NUL), line breaks kept."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\n\t")
+
+
 def _check_times(form: CardNoteForm) -> bool:
     ok = True
     if form.at.data is not None:
@@ -124,7 +130,7 @@ def card_log(person_id):
     if valid:
         confidential = form.confidential.data == "1" and has_role(g.user, "staff")
         at = _utc(form.at.data) if form.at.data else None
-        note = form.note.data.strip()
+        note = _without_controls(form.note.data).strip()
         timeline.record(person, "interaction", channel=form.channel.data, note=note, confidential=confidential,
                         at=at)
         message = _("Logged for %(name)s.", name=person.display_name)
@@ -157,7 +163,8 @@ def _chips_answer(person: Person, message: str | None = None, error: str | None 
 
 
 def _typed_name() -> str:
-    return " ".join((request.form.get("name") or "").split())[:120]
+    """The typed tag or interest, spaces collapsed and control characters (NUL...) dropped."""
+    return " ".join(_without_controls(request.form.get("name") or "").split())[:120]
 
 
 @bp.post("/people/<int:person_id>/tags")

@@ -80,7 +80,7 @@ def test_a_logged_entry_comes_back_in_place_for_htmx(client, auth, eva, app):
 
 def test_a_plain_post_goes_back_to_the_timeline(client, auth, eva):
     auth.login_as("volunteer")
-    response = client.post(f"/people/{eva.id}/log", data={"channel": "visit", "note": "Returned two books"})
+    response = client.post(f"/people/{eva.id}/log", data={"channel": "visit", "note": "Returned two\x00 books"})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/people/{eva.id}#timeline")
     assert "Returned two books" in client.get(f"/people/{eva.id}").get_data(as_text=True)
 
@@ -249,8 +249,10 @@ def test_staff_may_create_a_tag_volunteers_may_not(client, auth, eva, app):
         assert not Tag.select().where(Tag.name == "chess club").exists()
     auth.logout()
     auth.login_as("staff")
-    assert client.post(f"/people/{eva.id}/tags", data={"name": "  chess   club "}).status_code == 303
+    assert client.post(f"/people/{eva.id}/tags", data={"name": "  chess \x00  club "}).status_code == 303
     assert _tags_of(app, eva) == {"VIP", "reliable", "chess club"}
+    response = client.post(f"/people/{eva.id}/tags", data={"name": "x" * 100})
+    assert response.status_code == 400 and "A tag can be at most 80 characters long." in response.get_data(as_text=True)
 
 
 def test_interests_are_added_from_the_list_and_removed_in_one_tap(client, auth, eva, app):
