@@ -8,7 +8,7 @@ import math
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _, ngettext
-from peewee import JOIN, IntegrityError
+from peewee import IntegrityError
 
 from app.auth.models import User
 from app.contacts import services, tasks  # noqa: F401  (tasks register with the queue)

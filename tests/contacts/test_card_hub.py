@@ -288,3 +288,13 @@ def test_the_edit_form_has_no_multi_select_to_lose_values_on(client, auth, eva):
 def test_the_chip_routes_check_the_role(client, auth, eva):
     for url in (f"/people/{eva.id}/tags", f"/people/{eva.id}/interests", f"/people/{eva.id}/log"):
         assert client.post(url, data={"name": "VIP"}).status_code in (302, 303, 401)
+
+
+def test_a_bad_reminder_comes_back_on_the_reminders_page(client, auth, eva, app):
+    auth.login_as("volunteer")
+    with inside(app):
+        me = User.by_email("volunteer@kith.test").id
+    response = client.post(f"/people/{eva.id}/reminders", data={"due": "", "assignee": me, "note": "Call back"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Pick a date." in page and 'value="Call back"' in page
+    assert 'id="reminder-due"' in page
