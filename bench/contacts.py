@@ -54,6 +54,25 @@ def timed(client, url, n_repeat=1):
     return out
 
 
+def queries_on(client, url) -> int:
+    """How many SQL statements one request runs (peewee logs each at DEBUG)."""
+    import logging
+
+    seen = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda record: seen.append(record)
+    logger = logging.getLogger("peewee")
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return len(seen)
+
+
 def build(rng):
     from app.contacts.models import Interest, Person, PersonInterest, PersonTag
     from app.contacts.services import index_search_terms, tag_choices
@@ -138,6 +157,10 @@ def main() -> int:
     for q in queries:
         search += timed(client, "/people?" + __import__("urllib.parse").parse.urlencode({"q": q}))
     card = timed(client, f"/people/{heavy}", 40)
+    card_sections = []
+    for name in ("details", "links", "reminders", "complaints"):
+        card_sections += timed(client, f"/people/{heavy}/sections/{name}", 10)
+    card_queries = queries_on(client, f"/people/{heavy}")
     lists, by_url = [], {}
     for _ in range(20):
         for url in ("/people?stage=active&sort=name", "/people?stage=lapsing&sort=created&dir=desc&page=3",
@@ -165,6 +188,8 @@ def main() -> int:
     print(f"search_p50_ms: {statistics.median(search):.1f} ms")
     print(f"search_p95_ms: {p(search, 0.95):.1f} ms")
     print(f"card_p95_ms: {p(card, 0.95):.1f} ms")
+    print(f"card_queries: {card_queries} queries")
+    print(f"card_section_p95_ms: {p(card_sections, 0.95):.1f} ms")
     print(f"list_p95_ms: {p(lists, 0.95):.1f} ms")
     print(f"default_list_p95_ms: {p(default_list, 0.95):.1f} ms")
     print(f"segment_count_p95_ms: {p(segment, 0.95):.1f} ms")

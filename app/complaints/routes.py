@@ -471,3 +471,12 @@ def update_category(category_id):
         _save_category(form, category)
     flash(_("Category %(name)s saved.", name=category.name), "success")
     return redirect(url_for("complaints.categories"), code=303)
+
+
+@bp.app_template_global()
+def open_complaints_of(person) -> list:
+    """The person's open cases (up to five), for the summary on their card."""
+    from app.complaints.models import OPEN_STATUSES, Complaint
+
+    return list(Complaint.select(Complaint.id).where(
+        Complaint.person == person, Complaint.status.in_(OPEN_STATUSES)).order_by(Complaint.id.desc()).limit(5))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField,
-                     TextAreaField)
+from wtforms import (DateField, DateTimeLocalField, EmailField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from app.contacts.models import CLASSES, CUSTOM_KINDS, INTEREST_KINDS, RELATIONS, STAGES
@@ -56,8 +57,11 @@ class PersonForm(FlaskForm):
     renewal_date = DateField(_l("Membership renewal date"), validators=[Optional()])
     stage = SelectField(_l("Lifecycle stage"), choices=[(s, STAGE_LABELS[s]) for s in STAGES])
     person_class = SelectField(_l("Class"), choices=[("", "—")] + [(c, c) for c in CLASSES])
-    tags = SelectMultipleField(_l("Tags and groups"), coerce=int, validate_choice=False)
-    interests = SelectMultipleField(_l("Interests"), coerce=int, validate_choice=False)
+    # Checkboxes, not a multi-select: a plain click on a multi-select drops every other value.
+    tags = SelectMultipleField(_l("Tags and groups"), coerce=int, validate_choice=False,
+                               widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    interests = SelectMultipleField(_l("Interests"), coerce=int, validate_choice=False,
+                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
 
     def validate_first_name(self, field):
@@ -87,6 +91,13 @@ class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[DataRequired(message=_l("Write a note.")), Length(max=5000)])
     confidential = SelectField(_l("Who may read it"), choices=[("0", _l("Everyone")), ("1", _l("Staff only (confidential)"))],
                                default="0")
+
+
+class CardNoteForm(NoteForm):
+    """The log form on the card: a note that may be backdated, with an optional follow-up reminder."""
+
+    at = DateTimeLocalField(_l("When"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()])
+    follow_up = DateField(_l("Follow up on"), validators=[Optional()])
 
 
 class ReminderForm(FlaskForm):

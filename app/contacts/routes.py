@@ -8,7 +8,7 @@ import math
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _, ngettext
-from peewee import JOIN, IntegrityError
+from peewee import IntegrityError
 
 from app.auth.models import User
 from app.contacts import services, tasks  # noqa: F401  (tasks register with the queue)
@@ -218,45 +218,6 @@ def update(person_id):
     return _save(_person_or_404(person_id))
 
 
-def card_context(person: Person) -> dict:
-    """Everything the card shows, in a fixed number of queries."""
-    tags = list(Tag.select().join(PersonTag).where(PersonTag.person == person).order_by(Tag.name))
-    interests = list(Interest.select().join(PersonInterest).where(PersonInterest.person == person)
-                     .order_by(Interest.kind, Interest.name))
-    custom = list(CustomValue.select(CustomValue, CustomField).join(CustomField)
-                  .where(CustomValue.person == person).order_by(CustomField.position, CustomField.id))
-    points = list(ContactPoint.select().where(ContactPoint.person == person))
-    Other = Person.alias()
-    links = list(Link.select(Link, Organisation, Other)
-                 .join(Organisation, on=(Link.organisation == Organisation.id), join_type=JOIN.LEFT_OUTER)
-                 .switch(Link).join(Other, on=(Link.other == Other.id), join_type=JOIN.LEFT_OUTER)
-                 .where(Link.person == person))
-    reverse = list(Link.select(Link, Person).join(Person, on=(Link.person == Person.id))
-                   .where(Link.other == person))
-    reminders = list(Reminder.select(Reminder, User).join(User, on=(Reminder.assignee == User.id))
-                     .where(Reminder.person == person, Reminder.done_at.is_null()).order_by(Reminder.due))
-    entries = list(timeline.entries_for(person, g.user, limit=TIMELINE_PAGE + 1))
-    note_form = NoteForm(formdata=None)
-    reminder_form = ReminderForm(formdata=None, assignee=g.user.id)
-    reminder_form.assignee.choices = [(u.id, u.display_name) for u in
-                                      User.select().where(User.active == True).order_by(User.name)]  # noqa: E712
-    link_form = LinkForm(formdata=None)
-    link_form.organisation.choices = [("", "—")] + [(str(o.id), o.name) for o in Organisation.select(
-        Organisation.id, Organisation.name).where(Organisation.archived_at.is_null()).order_by(Organisation.name)
-        .limit(500)]
-    return dict(person=person, tags=tags, interests=interests, custom=custom, points=points, links=links,
-                reverse_links=reverse, more=len(entries) > TIMELINE_PAGE,
-                timeline_offset=TIMELINE_PAGE, entries=entries[:TIMELINE_PAGE], reminders=reminders,
-                note_form=note_form, reminder_form=reminder_form, link_form=link_form, **_labels())
-
-
-@bp.get("/people/<int:person_id>")
-@role_required("volunteer")
-def show(person_id):
-    """The card: details, links, reminders, the timeline, and other pillars' panels."""
-    return render("contacts/show.html", **card_context(_person_or_404(person_id)))
-
-
 @bp.post("/people/<int:person_id>/archive")
 @role_required("staff")
 def archive(person_id):
@@ -311,10 +272,11 @@ def older_entries(person_id):
     """Older timeline entries, a page at a time ("Show older")."""
     person = _person_or_404(person_id)
     offset = int_arg("offset", 0, 0, MAX_PAGE * 100)
-    entries = list(timeline.entries_for(person, g.user, limit=TIMELINE_PAGE + 1, offset=offset))
+    filters = timeline_filters(request.args)
+    entries = list(timeline.entries_for(person, g.user, limit=TIMELINE_PAGE + 1, offset=offset, **filters))
     return render("contacts/timeline.html", "contacts/_timeline_entries.html", person=person,
                   entries=entries[:TIMELINE_PAGE], more=len(entries) > TIMELINE_PAGE,
-                  timeline_offset=offset + TIMELINE_PAGE)
+                  timeline_offset=offset + TIMELINE_PAGE, filters=filters, **_labels())
 
 
 @bp.get("/quick-log")
@@ -420,10 +382,8 @@ def add_reminder(person_id):
         services.add_reminder(person, assignee, form.due.data, form.note.data.strip(), created_by=g.user)
         flash(_("Reminder set for %(date)s.", date=form.due.data.isoformat()), "success")
         return redirect(url_for("contacts.show", person_id=person.id), 303)
-    context = card_context(person)
-    form.assignee.choices = context["reminder_form"].assignee.choices
-    context["reminder_form"] = form
-    return render("contacts/show.html", **context), 400
+    from app.contacts.card_routes import section_page
+    return section_page(person, "reminders", reminder_form=form, status=400)
 
 
 def _own_reminder(reminder_id: int) -> Reminder:
@@ -754,3 +714,5 @@ def contacts_helpers():
 
 
 from app.contacts import bulk_routes  # noqa: E402,F401  (bulk actions register on this blueprint)
+# The card itself (summary, log form, timeline, sections) lives in its own module on this blueprint.
+from app.contacts.card_routes import card_context, timeline_filters  # noqa: E402

@@ -188,6 +188,41 @@ def tag_choices():
     return list(Tag.select().order_by(Tag.builtin.desc(), Tag.name))
 
 
+def find_tag(name: str) -> Tag | None:
+    """The tag called `name` as typed or as shown in the reader's language (case aside)."""
+    wanted = name.strip().casefold()
+    return next((t for t in tag_choices() if wanted in (t.name.casefold(), t.label.casefold())), None)
+
+
+def create_tag(name: str) -> Tag:
+    """A new free tag (or the one a simultaneous request just made)."""
+    Tag.insert(name=name.strip(), builtin=False).on_conflict_ignore().execute()
+    return Tag.get(Tag.name == name.strip())
+
+
+def add_tag(person: Person, tag: Tag) -> None:
+    """Put one tag on the card, leaving the others as they are."""
+    PersonTag.insert(person=person, tag=tag).on_conflict_ignore().execute()
+
+
+def remove_tag(person: Person, tag: Tag) -> None:
+    PersonTag.delete().where(PersonTag.person == person, PersonTag.tag == tag).execute()
+
+
+def find_interest(name: str) -> Interest | None:
+    wanted = name.strip().casefold()
+    return next((i for i in interest_choices() if wanted in (i.name.casefold(), i.label.casefold())), None)
+
+
+def add_interest(person: Person, interest: Interest) -> None:
+    """Add one interest to the card, leaving the others as they are."""
+    PersonInterest.insert(person=person, interest=interest).on_conflict_ignore().execute()
+
+
+def remove_interest(person: Person, interest: Interest) -> None:
+    PersonInterest.delete().where(PersonInterest.person == person, PersonInterest.interest == interest).execute()
+
+
 def interest_choices():
     return list(Interest.select().order_by(Interest.kind, Interest.name))
 

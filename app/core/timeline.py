@@ -86,11 +86,17 @@ def refresh_last_interaction(person_ids=None) -> int:
     return query.execute()
 
 
-def entries_for(person, viewer, limit: int = 200, offset: int = 0):
-    """A person's timeline, newest first, as this viewer may see it (`offset` pages back)."""
+def entries_for(person, viewer, limit: int = 200, offset: int = 0, *, kind: str | None = None,
+                channel: str | None = None):
+    """A person's timeline, newest first, as this viewer may see it (`offset` pages back),
+    optionally only one kind of entry or one channel."""
     query = (TimelineEntry.select(TimelineEntry, User)
              .join(User, on=(TimelineEntry.author == User.id), join_type=JOIN.LEFT_OUTER)
              .where(TimelineEntry.person == person))
+    if kind:
+        query = query.where(TimelineEntry.kind == kind)
+    if channel:
+        query = query.where(TimelineEntry.channel == channel)
     if not has_role(viewer, "staff"):
         query = query.where(TimelineEntry.confidential == False)  # noqa: E712
     return query.order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc()).limit(limit).offset(offset or None)

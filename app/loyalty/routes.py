@@ -540,3 +540,12 @@ def loyalty_currency(amount, currency: str) -> str:
     from flask_babel import format_currency
 
     return format_currency(amount, currency)
+
+
+@bp.app_template_global()
+def loyalty_summary(person) -> dict:
+    """Balance and last reached tier, for the summary at the top of a contact card (two queries)."""
+    from app.loyalty.models import LoyaltyAccount, Tier
+
+    tier = (Tier.select(Tier.name).join(LoyaltyAccount).where(LoyaltyAccount.person == person).scalar())
+    return {"balance": services.balance_of(person), "tier": tier}

@@ -63,6 +63,13 @@ def load_demo(rng) -> str:
             if created:
                 record_consent(person, services.topic_for(newsletter_list), True, source="demo",
                                wording_version=services.SIGNUP_WORDING_VERSION)
+    # Staff at the card: one patron joins every list at the desk, another leaves one by phone
+    # (a second run changes nothing: the service skips lists already in that state).
+    at_desk, _ = find_or_create_person(email=SUBSCRIBERS[0][1])
+    for newsletter_list in lists.values():
+        services.change_subscription_for(at_desk, newsletter_list, True, source="desk")
+    by_phone, _ = find_or_create_person(email=SUBSCRIBERS[1][1])
+    services.change_subscription_for(by_phone, next(iter(lists.values())), False, source="phone")
     if not Issue.select().exists():
         author = User.select().where(User.role == "admin").first()
         issue = services.save_issue(None, list_ids=[lists["children"].id], segment_id=None,

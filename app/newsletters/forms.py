@@ -155,3 +155,11 @@ class PreferencesForm(FlaskForm):
     first_name = StringField(_l("Your name"), validators=[Optional(), Length(max=200), no_control_characters])
     language = SelectField(_l("Language of the emails"), choices=language_choices)
     lists = CheckboxesField(_l("Newsletters you receive"), coerce=int, validators=[Optional()])
+
+
+class DeskSubscriptionForm(FlaskForm):
+    """Staff subscribe or unsubscribe a patron to one list from the card, saying how they asked."""
+
+    newsletter_list = SelectField(_l("List"), coerce=int, validate_choice=True)
+    subscribed = SelectField(_l("Change"), choices=[("1", _l("Subscribe")), ("0", _l("Unsubscribe"))])
+    source = SelectField(_l("Received"), choices=[("desk", _l("At the desk")), ("phone", _l("By phone"))])

@@ -503,3 +503,7 @@ def archived_issue(slug, issue_id):
     version = versions.get(language) or versions.get(newsletter_list.default_language) or next(iter(versions.values()))
     return render("public/newsletters/archived_issue.html", newsletter_list=newsletter_list, issue=issue,
                   version=version, body=services.archive_html(version, _("reader")), versions=versions)
+
+
+# The panel on a person's card lives in its own module on this blueprint.
+from app.newsletters import card_routes  # noqa: E402,F401

@@ -31,6 +31,7 @@ from app.core.links import external_url
 from app.core.mail import (TEMPORARY_ERRORS, PermanentFailure, clean_header, compose, deliver,
                            open_transport, render_mail, send_mail)
 from app.core.segments import people_in_segment, uses_segments
+from app.core import timeline
 from app.core.timeline import TimelineEntry
 from app.core.tokens import consume_token, issue_token, sign, unsign
 from app.core.translated import current_language
@@ -45,6 +46,8 @@ CONFIRM_LIFETIME = datetime.timedelta(days=7)
 # Changes whenever the signup form's promise to the patron changes; kept with each consent.
 SIGNUP_WORDING_VERSION = "signup-2026-11"
 PREFERENCES_WORDING_VERSION = "preferences-2026-11"
+# What staff read out at the desk or on the phone before subscribing someone.
+DESK_WORDING_VERSION = "desk-2026-12"
 
 BATCH_SIZE = 50  # rows claimed at once by one sending loop
 CLAIM_LEASE = datetime.timedelta(minutes=10)  # after this a claim is stale on any host
@@ -272,6 +275,44 @@ def preference_lists(person: Person) -> list[NewsletterList]:
                 .order_by(NewsletterList.id))
 
 
+def subscribe(person: Person, lists: list[NewsletterList], *, source: str, wording_version: str) -> int:
+    """Join these lists now, with a consent record each (no second opt-in: the caller holds the
+    person's word, by a personal link or in person); returns how many were joined."""
+    current = subscriptions_of(person)
+    now = utcnow()
+    joined = 0
+    with write_transaction():
+        for newsletter_list in lists:
+            subscription = current.get(newsletter_list.id)
+            if subscription is not None and subscription.status == "active":
+                continue
+            if subscription is None:
+                subscription = Subscription(person=person, newsletter_list=newsletter_list, source=source)
+            subscription.status, subscription.confirmed_at, subscription.unsubscribed_at = "active", now, None
+            subscription.save()
+            record_consent(person, topic_for(newsletter_list), True, source=source, wording_version=wording_version)
+            joined += 1
+    return joined
+
+
+def change_subscription_for(person: Person, newsletter_list: NewsletterList, subscribed: bool, *,
+                            source: str) -> bool:
+    """Staff subscribe or unsubscribe a patron at the desk or on the phone (`source`): the
+    consent is recorded and the change shows on the timeline. False if nothing changed."""
+    if subscribed and not person.email:
+        raise NewsletterError("no-email")
+    with write_transaction():
+        if subscribed:
+            changed = subscribe(person, [newsletter_list], source=source, wording_version=DESK_WORDING_VERSION)
+        else:
+            changed = unsubscribe(person, [newsletter_list], source=source)
+        if changed:
+            timeline.record(person, "subscription", channel=source, ref=("newsletter_list", newsletter_list.id),
+                            subscribed=subscribed, names=newsletter_list.texts("names"),
+                            default_language=newsletter_list.default_language, slug=newsletter_list.slug)
+    return bool(changed)
+
+
 def update_preferences(person: Person, list_ids: set[int], language: str, first_name: str) -> None:
     """Apply the preference page: chosen lists active (the personal link proves the
     mailbox, so no second opt-in), the others left, language and name saved."""
@@ -284,12 +325,7 @@ def update_preferences(person: Person, list_ids: set[int], language: str, first_
             wanted = list_id in list_ids
             active = subscription is not None and subscription.status == "active"
             if wanted and not active:
-                if subscription is None:
-                    subscription = Subscription(person=person, newsletter_list=newsletter_list, source="preferences")
-                subscription.status, subscription.confirmed_at, subscription.unsubscribed_at = "active", now, None
-                subscription.save()
-                record_consent(person, topic_for(newsletter_list), True, source="preferences",
-                               wording_version=PREFERENCES_WORDING_VERSION)
+                subscribe(person, [newsletter_list], source="preferences", wording_version=PREFERENCES_WORDING_VERSION)
             elif not wanted and subscription is not None and subscription.status != "unsubscribed":
                 subscription.status, subscription.unsubscribed_at = "unsubscribed", now
                 subscription.save(only=["status", "unsubscribed_at"])

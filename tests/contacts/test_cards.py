@@ -8,7 +8,7 @@ import pytest
 from app.contacts.models import CustomField, Interest, Organisation, Person
 from app.contacts.services import find_or_create_person, normalise_phone, save_person, tag_choices
 
-from .helpers import inside
+from .helpers import card_and_sections, inside
 
 
 def test_find_or_create_person_normalises_email_and_phone(db_session):
@@ -57,7 +57,7 @@ def test_staff_create_a_card_with_every_field(client, auth, users, app):
         "member_since": "2020-01-01", "renewal_date": "2027-01-01", "stage": "active", "person_class": "A",
         "tags": [str(vip.id)], "interests": [str(poetry.id)], f"custom-{branch.id}": "South", "notes": ""})
     assert response.status_code == 303
-    card = client.get(response.headers["Location"]).get_data(as_text=True)
+    card = card_and_sections(client, int(response.headers["Location"].rsplit("/", 1)[1]))
     for text in ("Nagy Nikolett", "niki@example.hu", "+36307654321", "niki.work@example.hu", "Fő utca 1",
                  "K-100", "VIP", "Poetry", "Branch", "South", "Active"):
         assert text in card
@@ -111,10 +111,10 @@ def test_people_link_to_organisations_and_each_other(client, auth, users, app):
         ivan = save_person(None, {"first_name": "Иван", "last_name": "Петров", "language": "ru"})
     client.post(f"/people/{anna.id}/links", data={"relation": "contact", "organisation": str(org.id)})
     client.post(f"/people/{anna.id}/links", data={"relation": "family", "other": ivan.id})
-    card = client.get(f"/people/{anna.id}").get_data(as_text=True)
+    card = card_and_sections(client, anna.id)
     assert "Contact person at" in card and "Friends of the Library" in card and "Иван Петров" in card
     assert "Анна Иванова" in client.get(f"/organisations/{org.id}").get_data(as_text=True)
-    assert "Анна Иванова" in client.get(f"/people/{ivan.id}").get_data(as_text=True)
+    assert "Анна Иванова" in card_and_sections(client, ivan.id)
 
 
 def test_admin_manage_fields_interests_and_tags(client, auth, users):
@@ -150,7 +150,9 @@ def test_the_card_page_stays_within_the_query_budget(client, auth, users, app, c
     with count_queries() as counted:
         response = client.get(f"/people/{person.id}")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "visit 199" in page and "visit 150" in page and "visit 149" not in page
-    older = client.get(f"/people/{person.id}/timeline?offset=50", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "visit 149" in older and "visit 100" in older and "Show older entries" in older
+    # The card shows the latest 20; "Show older" pages on by 50.
+    assert response.status_code == 200 and "visit 199" in page and "visit 180" in page and "visit 179" not in page
+    assert "/timeline?offset=20" in page
+    older = client.get(f"/people/{person.id}/timeline?offset=20", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "visit 179" in older and "visit 130" in older and "visit 129" not in older and "Show older entries" in older
     assert counted.count <= 25

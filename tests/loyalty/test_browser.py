@@ -89,6 +89,7 @@ def test_the_printable_card_loads_its_qr_code(desktop_page, eva):
 def test_the_points_panel_loads_on_the_contact_card_and_awards_in_place(phone_page, eva):
     browser_login(phone_page, "volunteer@kith.test")
     phone_page.goto(f"/people/{eva.id}")
+    phone_page.click("#section-loyalty summary")  # the points section loads when opened
     phone_page.wait_for_selector(".loyalty-award button[type=submit]")
     phone_page.select_option(".loyalty-award select[name=rule]", "visit")
     phone_page.click(".loyalty-award button[type=submit]")
