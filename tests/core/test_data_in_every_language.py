@@ -16,6 +16,7 @@ from app.contacts.models import Consent, CustomField, CustomValue, Interest, Per
 from app.core import db as database
 from app.loyalty.models import LoyaltyAccount, Tier
 from app.newsletters.models import NewsletterList
+from tests.contacts.helpers import card_and_sections
 
 DEMO_PASSWORD = "kith-demo-2026"
 
@@ -51,6 +52,7 @@ def test_persian_pages_show_no_english_data_names(client, demo):
              "/loyalty/rewards", "/newsletters", "/complaints", "/complaints/categories", "/subscribe",
              "/complaint", f"/people/{demo['interested']}", f"/people/{demo['interested']}/edit",
              f"/people/{demo['member']}", f"/loyalty/people/{demo['member']}/panel",
+             f"/people/{demo['interested']}/sections/details", f"/people/{demo['member']}/sections/details",
              f"/contacts/people/{demo['consenting']}/data-panel"]
     english_words = demo["english"] | {"At the desk", "By phone", "Birthday and anniversary greetings",
                                        "reliable", "often late", "beneficiary", "debtor", "evangelist"}
@@ -62,7 +64,7 @@ def test_persian_pages_show_no_english_data_names(client, demo):
             shown = shown.replace(organisation, "")
         left = sorted(word for word in english_words if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", shown))
         assert left == [], f"{url} shows {left}"
-    card = text_of_page(client.get(f"/people/{demo['interested']}").get_data(as_text=True))
+    card = text_of_page(card_and_sections(client, demo['interested']))
     assert "شعبهٔ دلخواه" in card  # the custom field, by its Persian name
     assert "خوانندهٔ" in text_of_page(client.get("/loyalty/tiers").get_data(as_text=True))
     consents = text_of_page(client.get(f"/contacts/people/{demo['consenting']}/data-panel").get_data(as_text=True))
@@ -81,11 +83,11 @@ def test_a_name_missing_in_the_readers_language_shows_the_default_one_not_a_thir
                              interest_ids=[poetry.id], custom={field.id: "South"})
     auth.login_as("staff")
     client.post("/language", data={"language": "hu"})
-    card = text_of_page(client.get(f"/people/{person.id}").get_data(as_text=True))
+    card = text_of_page(card_and_sections(client, person.id))
     assert "Branch" in card and "South" in card and "Poetry" in card
     assert "شعبه" not in card and "جنوب" not in card and "شعر" not in card
     client.post("/language", data={"language": "fa"})
-    card = text_of_page(client.get(f"/people/{person.id}").get_data(as_text=True))
+    card = text_of_page(card_and_sections(client, person.id))
     assert "شعبه" in card and "جنوب" in card and "شعر" in card and "South" not in card
     with app.test_request_context(), database.db.connection_context():
         assert CustomValue.get(CustomValue.person == person.id).value == "South"  # cards keep the stored choice
