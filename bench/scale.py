@@ -48,14 +48,16 @@ BIN = Path(sys.executable).parent
 PASSWORD = "load-test-password-1"
 
 SINK = r"""
-import sys, time
+import re, sys, time
 from aiosmtpd.controller import Controller
 out = open(sys.argv[2], "a", buffering=1)
 class Record:
     async def handle_DATA(self, server, session, envelope):
         now = time.time()
+        subject = re.search(rb"^Subject:(.*(?:\r?\n[ \t].*)*)", envelope.content, re.M | re.I)
+        subject = subject.group(1).strip().decode("ascii", "replace").replace("\t", " ").replace("\r", "").replace("\n", " ") if subject else ""
         for rcpt in envelope.rcpt_tos:
-            out.write(f"{now:.4f}\t{rcpt}\n")
+            out.write(f"{now:.4f}\t{rcpt}\t{subject}\n")
         return "250 OK"
 controller = Controller(Record(), hostname="127.0.0.1", port=int(sys.argv[1]))
 controller.start()
@@ -326,7 +328,7 @@ def report_level(tag: str, rows: dict, seconds: int) -> int:
 
 
 def send_rate(sink_log: Path, start: float, end: float) -> tuple[int, float]:
-    times = [float(t) for t, rcpt in (line.split("\t") for line in sink_log.read_text().splitlines())
+    times = [float(t) for t, rcpt, _subject in (line.split("\t") for line in sink_log.read_text().splitlines())
              if rcpt.startswith("reader") and start <= float(t) <= end]
     if len(times) < 2:
         return len(times), 0.0
@@ -528,7 +530,8 @@ def main() -> int:
             out(f"newsletter{k}_status_sent", int(s == "sent"), "bool")
             out(f"newsletter{k}_delivered", n, "msg")
         time.sleep(0.5)
-        received = Counter(line.split("\t")[1] for line in sink_log.read_text().splitlines())
+        # One message per recipient and subject (each issue has its own); more is a duplicate.
+        received = Counter(tuple(line.split("\t")[1:]) for line in sink_log.read_text().splitlines())
         duplicates = sum(n - 1 for n in received.values() if n > 1)
         out("emails_received", sum(received.values()), "msg")
         out("emails_duplicated", duplicates, "msg")
