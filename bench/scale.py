@@ -263,6 +263,31 @@ def start_send(app, issue_id: int) -> int:
         return services.start_sending(Issue.get_by_id(issue_id))
 
 
+def start_import(app, rows: int) -> int:
+    """A staff member's CSV import (new readers, Hungarian headers, semicolons), queued like the upload page does."""
+    from app.contacts import importing
+    from app.core.db import db
+
+    lines = ["Vezetéknév;Keresztnév;E-mail;Telefon"]
+    rng = random.Random(10)
+    for n in range(rows):
+        lines.append(f"{rng.choice(('Nagy', 'Kiss', 'Tóth', 'Farkas'))};{rng.choice(('Anna', 'Béla', 'Csilla'))};"
+                     f"import{n}@import.example;+36 20 {n:07d}")
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    with app.test_request_context(), db.connection_context():
+        job = importing.start_upload("readers.csv", data, None)
+        importing.queue_run(job, dry_run=False)
+        return job.id
+
+
+def import_status(app, job_id: int):
+    from app.contacts.data_models import ImportJob
+    from app.core.db import db
+
+    with app.app_context(), db.connection_context():
+        return ImportJob.get_by_id(job_id)
+
+
 def issue_status(app, issue_ids) -> dict:
     from app.core.db import db
     from app.newsletters.models import Delivery, Issue
@@ -352,13 +377,14 @@ def main() -> int:
     parser.add_argument("setup", choices=("one-box", "scaled"))
     parser.add_argument("--people", type=int, default=100_000, help="people in the database")
     parser.add_argument("--subscribers", type=int, default=5_000, help="newsletter subscribers (the send under load)")
+    parser.add_argument("--import-rows", type=int, default=10_000, help="rows of a CSV import run under load")
     parser.add_argument("--users", default="20,50,100", help="simulated user levels, comma-separated")
     parser.add_argument("--seconds", type=int, default=30, help="seconds per user level")
     parser.add_argument("--port", type=int, default=0, help="port the load generator talks to (default: a free one)")
     parser.add_argument("--smoke", action="store_true", help="a few seconds, 5 users, small data, no faults (CI)")
     args = parser.parse_args()
     if args.smoke:
-        args.people, args.subscribers, args.users, args.seconds = 300, 100, "5", 4
+        args.people, args.subscribers, args.import_rows, args.users, args.seconds = 300, 100, 200, "5", 4
     levels = [int(u) for u in args.users.split(",") if u.strip()]
     scaled = args.setup == "scaled"
     ensure_tools(scaled)
@@ -456,6 +482,7 @@ def main() -> int:
 
         errors = 0
         start_send(app, data["issues"][0])
+        import_job = start_import(app, args.import_rows) if args.import_rows else None
         for users in levels:
             t0 = time.time()
             rows = run_locust(host, users, args.seconds, load_env, tmp / f"u{users}")
@@ -526,6 +553,18 @@ def main() -> int:
             if all(s == "sent" for s, _n in status.values()):
                 break
             time.sleep(0.5)
+        if import_job is not None:
+            while time.monotonic() < deadline and import_status(app, import_job).status in ("queued", "running"):
+                time.sleep(0.5)
+            job = import_status(app, import_job)
+            out("import_rows", args.import_rows, "rows")
+            out("import_done", int(job.status == "done"), "bool")
+            out("import_created", job.created_count, "people")
+            if job.started_at and job.finished_at:
+                took = (job.finished_at - job.started_at).total_seconds()
+                out("import_s_under_load", took, "s")
+                out("import_rows_per_s_under_load", args.import_rows / max(took, 1e-3), "rows/s")
+            failed = failed or job.status != "done"
         for k, (s, n) in enumerate(status.values(), 1):
             out(f"newsletter{k}_status_sent", int(s == "sent"), "bool")
             out(f"newsletter{k}_delivered", n, "msg")
@@ -554,7 +593,7 @@ def main() -> int:
         failed = failed or errors or lost_total or fault_unexpected or duplicates > (2 if scaled else 0)
         out("result_ok", int(not failed), "bool")
     finally:
-        for proc in reversed(procs + extra):
+        for proc in list(reversed(procs)) + extra:  # redis last: the workers wait on it
             proc.stop()
         if sink is not None:
             sink.stdin.close()

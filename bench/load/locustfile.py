@@ -101,10 +101,18 @@ class KithUser(HttpUser):
         return (found.group(1) or found.group(2)) if found else ""
 
     def sign_in(self, email):
+        self.email = email
         self.client.headers["X-Forwarded-For"] = new_address()
         page = self.get("/login", 'name="password"', name="sign in (form)")
-        self.post("/login", {"csrf_token": self.token(page), "email": email, "password": PASSWORD, "next": ""},
-                  "/logout", name="sign in")
+        self.signed_in = page is not None and self.post(
+            "/login", {"csrf_token": self.token(page), "email": email, "password": PASSWORD, "next": ""},
+            "/logout", name="sign in") is not None
+
+    def signed_in_or_retry(self) -> bool:
+        """A failed sign-in (e.g. on a process that crashed) is tried again, as a person would."""
+        if not self.signed_in:
+            self.sign_in(self.email)
+        return self.signed_in
 
 
 class Staff(KithUser):
@@ -116,20 +124,28 @@ class Staff(KithUser):
 
     @task(3)
     def search(self):
+        if not self.signed_in_or_retry():
+            return
         name = random.choice(LAST_NAMES)
         self.get(f"/people?q={name}", name, name="/people?q=[name]")
 
     @task(2)
     def list_page(self):
-        self.get(f"/people?page={random.randint(1, max(PEOPLE // 50, 1))}", "@example.org",
+        if not self.signed_in_or_retry():
+            return
+        self.get(f"/people?page={random.randint(1, max(PEOPLE // 50, 1))}", 'href="/people/',
                  name="/people?page=[n]")
 
     @task(3)
     def card(self):
+        if not self.signed_in_or_retry():
+            return
         self.get(f"/people/{random.randint(1, PEOPLE)}", "@example.org", name="/people/[id]")
 
     @task(1)
     def live_find(self):
+        if not self.signed_in_or_retry():
+            return
         name = random.choice(LAST_NAMES)
         self.get(f"/people/find?q={name}", name, name="/people/find?q=[name]")
 
@@ -143,6 +159,8 @@ class Volunteer(KithUser):
 
     @task
     def quick_log(self):
+        if not self.signed_in_or_retry():
+            return
         person = random.randint(1, PEOPLE)
         page = self.get(f"/quick-log?person={person}", 'name="note"', name="/quick-log?person=[id]")
         if page is None:
