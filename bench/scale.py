@@ -288,6 +288,16 @@ def import_status(app, job_id: int):
         return ImportJob.get_by_id(job_id)
 
 
+def sending_pids(app, issue_id: int) -> set[int]:
+    """Processes holding claimed deliveries of the issue right now (claims are host:pid:token)."""
+    from app.core.db import db
+    from app.newsletters.models import Delivery
+
+    with app.app_context(), db.connection_context():
+        claims = Delivery.select(Delivery.claim).where(Delivery.issue == issue_id, Delivery.status == "sending")
+        return {int(c.split(":")[1]) for (c,) in claims.tuples() if c and c.count(":") >= 2}
+
+
 def issue_status(app, issue_ids) -> dict:
     from app.core.db import db
     from app.newsletters.models import Delivery, Issue
@@ -508,10 +518,15 @@ def main() -> int:
                 wait_http(f"http://127.0.0.1:{web_ports[0]}/login")
                 kills["web_back"] = time.time()
                 time.sleep(args.seconds / 6)
+                # The worker that is sending the issue, if one holds rows at this moment.
+                holding = sending_pids(app, data["issues"][1])
+                victim = next((w for w in workers if w.popen.pid in holding), workers[0])
+                kills["worker_sending"] = victim.popen.pid in holding
+                kills["sent_before"] = issue_status(app, data["issues"][1:])[data["issues"][1]][1]
                 kills["worker_at"] = time.time()
-                workers[0].kill9()
+                victim.kill9()
                 time.sleep(1.0)
-                workers[0].start()
+                victim.start()
 
             killer = threading.Thread(target=faults)
             t0 = time.time()
@@ -528,6 +543,8 @@ def main() -> int:
             out("faults_web_killed", 1, "processes")
             out("faults_worker_killed", 1, "processes")
             out("faults_web_restart_s", kills["web_back"] - kills["web_at"], "s")
+            out("faults_killed_worker_was_sending", int(kills["worker_sending"]), "bool")
+            out("faults_newsletter_sent_before_worker_kill", kills["sent_before"], "msg")
             out("faults_errors_in_flight_on_killed_web", len(near), "errors")
             out("faults_errors_elsewhere", fault_unexpected, "errors")
             for at, what in failures[:10]:

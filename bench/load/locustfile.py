@@ -146,7 +146,7 @@ class Staff(KithUser):
     def live_find(self):
         if not self.signed_in_or_retry():
             return
-        name = random.choice(LAST_NAMES)
+        name = random.choice([n for n in LAST_NAMES if len(n) >= 2])  # the live list starts at two characters
         self.get(f"/people/find?q={name}", name, name="/people/find?q=[name]")
 
 
