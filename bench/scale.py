@@ -217,7 +217,7 @@ def wait_http(url: str, timeout: float = 60) -> float:
 
 # --- the data -----------------------------------------------------------------------------
 
-def build_data(people: int, subscribers: int, accounts: int) -> dict:
+def build_data(people: int, subscribers: int, accounts: int, issues: int) -> dict:
     """People and timeline through bench/contacts.py's bulk builder, then the
     accounts, a public list, its subscribers and two newsletter issues."""
     import contacts as bulk
@@ -248,7 +248,7 @@ def build_data(people: int, subscribers: int, accounts: int) -> dict:
     body = "Dear {first_name},\n\nTwelve **new books** arrived this month.\n\n[Your newsletters]({preferences_link})\n"
     issues = [services.save_issue(None, list_ids=[newsletter_list.id], segment_id=None, author=None,
                                   versions={lang: (f"News {k} for {{first_name}}", body)
-                                            for lang in ("en", "hu", "fa", "ru", "zh")}).id for k in (1, 2)]
+                                            for lang in ("en", "hu", "fa", "ru", "zh")}).id for k in range(1, issues + 1)]
     if db.obj.__class__.__name__.startswith("Postgres"):
         db.execute_sql("ANALYZE")
     return {"list": newsletter_list.id, "issues": issues, "build_s": time.perf_counter() - started}
@@ -263,7 +263,7 @@ def start_send(app, issue_id: int) -> int:
         return services.start_sending(Issue.get_by_id(issue_id))
 
 
-def start_import(app, rows: int) -> int:
+def start_import(app, rows: int, tag: str) -> int:
     """A staff member's CSV import (new readers, Hungarian headers, semicolons), queued like the upload page does."""
     from app.contacts import importing
     from app.core.db import db
@@ -272,7 +272,7 @@ def start_import(app, rows: int) -> int:
     rng = random.Random(10)
     for n in range(rows):
         lines.append(f"{rng.choice(('Nagy', 'Kiss', 'Tóth', 'Farkas'))};{rng.choice(('Anna', 'Béla', 'Csilla'))};"
-                     f"import{n}@import.example;+36 20 {n:07d}")
+                     f"import{tag}-{n}@import.example;+36 20 {n:07d}")
     data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
     with app.test_request_context(), db.connection_context():
         job = importing.start_upload("readers.csv", data, None)
@@ -336,9 +336,10 @@ def accepted_lost(app, record: Path, run: str) -> dict:
 
 # --- one Locust run -------------------------------------------------------------------------
 
-def run_locust(host: str, users: int, seconds: int, env: dict, prefix: Path, classes=()) -> dict:
+def run_locust(host: str, users: int, seconds: int, env: dict, prefix: Path, classes=(), ramp: int = 5) -> dict:
+    """Users arrive over `ramp` seconds (and sign in); the figures count the `seconds` after that."""
     argv = [str(BIN / "locust"), "-f", str(BENCH / "load" / "locustfile.py"), "--headless", "-u", str(users),
-            "-r", str(max(users, 1)), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix), "--only-summary",
+            "-r", str(max(users / ramp, 1)), "-t", f"{seconds + ramp}s", "--reset-stats", "--host", host, "--csv", str(prefix), "--only-summary",
             "--stop-timeout", "5", "--loglevel", "ERROR", *classes]
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=open(f"{prefix}.log", "w"), check=False)
     rows = {}
@@ -433,7 +434,9 @@ def main() -> int:
         env.update(KITH_DATABASE_URL=database_url, KITH_QUEUE_URL=queue_url, KITH_INSTANCE_PATH=str(tmp),
                    KITH_SMTP_URL=f"smtp://127.0.0.1:{sink_port}", KITH_SECRET_KEY="scale-bench-" + run * 4,
                    KITH_BASE_URL=f"http://127.0.0.1:{port}", KITH_MAIL_FROM="Town Library <news@library.example>",
-                   KITH_TRUSTED_PROXIES="127.0.0.1", KITH_LOG_LEVEL="WARNING")
+                   KITH_TRUSTED_PROXIES="127.0.0.1", KITH_LOG_LEVEL="WARNING",
+                   # The processes run this checkout's code, whatever else is installed.
+                   PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
         os.environ.update(env)
         if scaled:
             time.sleep(0.3)  # redis binds
@@ -446,10 +449,11 @@ def main() -> int:
         with app.app_context(), database.db.connection_context():
             database.migrate(database.db.obj)
             accounts = max(levels)
-            data = build_data(args.people, min(args.subscribers, args.people), accounts)
+            data = build_data(args.people, min(args.subscribers, args.people), accounts, len(levels) + 1)
         out("setup", args.setup, "")
         out("people", args.people, "people")
         out("subscribers", min(args.subscribers, args.people), "people")
+        out("import_rows", args.import_rows, "rows")
         out("build_s", data["build_s"], "s")
 
         kith = str(BIN / "kith")
@@ -491,22 +495,40 @@ def main() -> int:
         threading.Thread(target=sampler, daemon=True).start()
 
         errors = 0
-        start_send(app, data["issues"][0])
-        import_job = start_import(app, args.import_rows) if args.import_rows else None
-        for users in levels:
+        ramp = 1 if args.smoke else 5
+        for level, users in enumerate(levels):
+            # Each level has the same work in the background: an issue to all
+            # subscribers and a CSV import, started as the users arrive.
             t0 = time.time()
-            rows = run_locust(host, users, args.seconds, load_env, tmp / f"u{users}")
+            start_send(app, data["issues"][level])
+            job_id = start_import(app, args.import_rows, str(level)) if args.import_rows else None
+            rows = run_locust(host, users, args.seconds, load_env, tmp / f"u{users}", ramp=ramp)
             t1 = time.time()
             errors += report_level(f"u{users}", rows, args.seconds)
             sent, rate = send_rate(sink_log, t0, t1)
-            out(f"u{users}_newsletter_sent", sent, "msg")
+            out(f"u{users}_newsletter_sent_during", sent, "msg")
             out(f"u{users}_newsletter_send_rate", rate, "msg/s")
+            # The rest goes out before the next level, so levels do not overlap.
+            deadline = time.monotonic() + (60 if args.smoke else 900)
+            while time.monotonic() < deadline and issue_status(app, data["issues"][level:level + 1])[
+                    data["issues"][level]][0] != "sent":
+                time.sleep(0.5)
+            if job_id is not None:
+                while time.monotonic() < deadline and import_status(app, job_id).status in ("queued", "running"):
+                    time.sleep(0.5)
+                job = import_status(app, job_id)
+                out(f"u{users}_import_done", int(job.status == "done"), "bool")
+                out(f"u{users}_import_created", job.created_count, "people")
+                if job.started_at and job.finished_at:
+                    took = (job.finished_at - job.started_at).total_seconds()
+                    out(f"u{users}_import_rows_per_s", args.import_rows / max(took, 1e-3), "rows/s")
+                failed = failed or job.status != "done"
 
         fault_unexpected = 0
         if not args.smoke and scaled:
             # Faults: a second issue goes out while web1 and worker1 are killed -9 and restarted.
             users = levels[len(levels) // 2]
-            start_send(app, data["issues"][1])
+            start_send(app, data["issues"][-1])
             kills = {}
 
             def faults():
@@ -519,10 +541,10 @@ def main() -> int:
                 kills["web_back"] = time.time()
                 time.sleep(args.seconds / 6)
                 # The worker that is sending the issue, if one holds rows at this moment.
-                holding = sending_pids(app, data["issues"][1])
+                holding = sending_pids(app, data["issues"][-1])
                 victim = next((w for w in workers if w.popen.pid in holding), workers[0])
                 kills["worker_sending"] = victim.popen.pid in holding
-                kills["sent_before"] = issue_status(app, data["issues"][1:])[data["issues"][1]][1]
+                kills["sent_before"] = issue_status(app, data["issues"][-1:])[data["issues"][-1]][1]
                 kills["worker_at"] = time.time()
                 victim.kill9()
                 time.sleep(1.0)
@@ -531,7 +553,7 @@ def main() -> int:
             killer = threading.Thread(target=faults)
             t0 = time.time()
             killer.start()
-            rows = run_locust(host, users, args.seconds, load_env, tmp / "faults")
+            rows = run_locust(host, users, args.seconds, load_env, tmp / "faults", ramp=ramp)
             killer.join()
             t1 = time.time()
             total = rows.get("Aggregated", {})
@@ -552,7 +574,7 @@ def main() -> int:
         elif not args.smoke:
             # One box: 50 concurrent writers (quick logs, complaints, signups) on SQLite.
             t0 = time.time()
-            rows = run_locust(host, 50, args.seconds, load_env, tmp / "writers", classes=("Volunteer", "Patron"))
+            rows = run_locust(host, 50, args.seconds, load_env, tmp / "writers", classes=("Volunteer", "Patron"), ramp=ramp)
             total = rows.get("Aggregated", {})
             locked = sum(Path(p.log).read_text(errors="replace").count("database is locked") for p in procs)
             locked += sum(what.count("locked") for _at, what in failures_between(record, t0, time.time() + 1))
@@ -564,24 +586,12 @@ def main() -> int:
 
         # Everything queued goes out; then count what the sink received.
         deadline = time.monotonic() + (60 if args.smoke else 900)
-        issue_ids = data["issues"][:1] if (args.smoke or not scaled) else data["issues"]
+        issue_ids = data["issues"] if (scaled and not args.smoke) else data["issues"][:-1]
         while time.monotonic() < deadline:
             status = issue_status(app, issue_ids)
             if all(s == "sent" for s, _n in status.values()):
                 break
             time.sleep(0.5)
-        if import_job is not None:
-            while time.monotonic() < deadline and import_status(app, import_job).status in ("queued", "running"):
-                time.sleep(0.5)
-            job = import_status(app, import_job)
-            out("import_rows", args.import_rows, "rows")
-            out("import_done", int(job.status == "done"), "bool")
-            out("import_created", job.created_count, "people")
-            if job.started_at and job.finished_at:
-                took = (job.finished_at - job.started_at).total_seconds()
-                out("import_s_under_load", took, "s")
-                out("import_rows_per_s_under_load", args.import_rows / max(took, 1e-3), "rows/s")
-            failed = failed or job.status != "done"
         for k, (s, n) in enumerate(status.values(), 1):
             out(f"newsletter{k}_status_sent", int(s == "sent"), "bool")
             out(f"newsletter{k}_delivered", n, "msg")
