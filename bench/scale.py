@@ -272,7 +272,7 @@ def start_import(app, rows: int, tag: str) -> int:
     rng = random.Random(10)
     for n in range(rows):
         lines.append(f"{rng.choice(('Nagy', 'Kiss', 'Tóth', 'Farkas'))};{rng.choice(('Anna', 'Béla', 'Csilla'))};"
-                     f"import{tag}-{n}@import.example;+36 20 {n:07d}")
+                     f"import{tag}-{n}@import.example;+36 70 {tag}{n:06d}")  # numbers no one else has
     data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
     with app.test_request_context(), db.connection_context():
         job = importing.start_upload("readers.csv", data, None)
@@ -532,7 +532,7 @@ def main() -> int:
             kills = {}
 
             def faults():
-                time.sleep(args.seconds / 3)
+                time.sleep(ramp + args.seconds / 3)  # in the steady state, after everyone signed in
                 kills["web_at"] = time.time()
                 webs[0].kill9()
                 time.sleep(1.0)  # RestartSec=1
