@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime
 import glob
 import os
 import random
@@ -162,9 +161,9 @@ class Proc:
         self.start()
 
     def start(self):
-        self.popen = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL,
-                                      stdout=open(self.log, "a"), stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        with open(self.log, "a") as log:  # the child keeps its own copy of the descriptor
+            self.popen = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL,
+                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def pids(self):
         pids = [self.popen.pid]
@@ -339,9 +338,10 @@ def accepted_lost(app, record: Path, run: str) -> dict:
 def run_locust(host: str, users: int, seconds: int, env: dict, prefix: Path, classes=(), ramp: int = 5) -> dict:
     """Users arrive over `ramp` seconds (and sign in); the figures count the `seconds` after that."""
     argv = [str(BIN / "locust"), "-f", str(BENCH / "load" / "locustfile.py"), "--headless", "-u", str(users),
-            "-r", str(max(users / ramp, 1)), "-t", f"{seconds + ramp}s", "--reset-stats", "--host", host, "--csv", str(prefix), "--only-summary",
-            "--stop-timeout", "5", "--loglevel", "ERROR", *classes]
-    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=open(f"{prefix}.log", "w"), check=False)
+            "-r", str(max(users / ramp, 1)), "-t", f"{seconds + ramp}s", "--reset-stats", "--host", host,
+            "--csv", str(prefix), "--only-summary", "--stop-timeout", "5", "--loglevel", "ERROR", *classes]
+    with open(f"{prefix}.log", "w") as log:
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=log, check=False)
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as stats:
         for row in csv.DictReader(stats):
@@ -406,6 +406,7 @@ def main() -> int:
     procs: list[Proc] = []
     extra: list[Proc] = []
     dbname = None
+    app = None
     sink = None
     failed = False
     try:
@@ -567,6 +568,10 @@ def main() -> int:
             out("faults_web_restart_s", kills["web_back"] - kills["web_at"], "s")
             out("faults_killed_worker_was_sending", int(kills["worker_sending"]), "bool")
             out("faults_newsletter_sent_before_worker_kill", kills["sent_before"], "msg")
+            # nginx logs each request the killed process had taken and never answered.
+            cut = (tmp / "nginx-error.log").read_text(errors="replace").count("prematurely closed")
+            out("faults_nginx_requests_cut_by_the_kill", cut, "requests")
+            # Failures from 0.5 s before to 2 s after the kill are the requests in flight on it.
             out("faults_errors_in_flight_on_killed_web", len(near), "errors")
             out("faults_errors_elsewhere", fault_unexpected, "errors")
             for at, what in failures[:10]:
@@ -625,12 +630,8 @@ def main() -> int:
         if sink is not None:
             sink.stdin.close()
             sink.wait(timeout=30)
-        try:
-            from app.core import db as database
-
+        if app is not None:
             database.db.close()
-        except Exception:
-            pass
         if dbname:
             subprocess.run(["su", "postgres", "-c", f"dropdb --if-exists {dbname}"] if os.geteuid() == 0
                            else ["dropdb", "-h", "127.0.0.1", "--if-exists", dbname],
