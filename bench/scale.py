@@ -356,7 +356,7 @@ def report_level(tag: str, rows: dict, seconds: int) -> int:
     out(f"{tag}_requests", int(total.get("Request Count", 0) or 0), "requests")
     out(f"{tag}_errors", errors, "errors")
     for name, row in rows.items():
-        if name == "Aggregated" or name not in SHORT:
+        if name == "Aggregated" or name not in SHORT or not int(row["Request Count"] or 0):
             continue
         for q in ("50%", "95%", "99%"):
             out(f"{tag}_{SHORT[name]}_p{q[:-1]}", float(row[q] or 0), "ms")
@@ -540,22 +540,33 @@ def main() -> int:
                 webs[0].start()
                 wait_http(f"http://127.0.0.1:{web_ports[0]}/login")
                 kills["web_back"] = time.time()
-                time.sleep(args.seconds / 6)
-                # The worker that is sending the issue, if one holds rows at this moment.
-                holding = sending_pids(app, data["issues"][-1])
+
+            def worker_fault():
+                # Mid-send: once a fifth of the issue is out, the worker holding its rows dies.
+                issue, subscribers = data["issues"][-1], min(args.subscribers, args.people)
+                deadline = time.monotonic() + ramp + args.seconds
+                holding, sent = set(), 0
+                while time.monotonic() < deadline:
+                    sent = issue_status(app, [issue])[issue][1]
+                    holding = sending_pids(app, issue) if sent >= subscribers // 5 else set()
+                    if holding or sent >= subscribers:
+                        break
+                    time.sleep(0.1)
                 victim = next((w for w in workers if w.popen.pid in holding), workers[0])
                 kills["worker_sending"] = victim.popen.pid in holding
-                kills["sent_before"] = issue_status(app, data["issues"][-1:])[data["issues"][-1]][1]
+                kills["sent_before"] = sent
                 kills["worker_at"] = time.time()
                 victim.kill9()
-                time.sleep(1.0)
+                time.sleep(1.0)  # RestartSec=1
                 victim.start()
 
-            killer = threading.Thread(target=faults)
+            killers = [threading.Thread(target=faults), threading.Thread(target=worker_fault)]
             t0 = time.time()
-            killer.start()
+            for killer in killers:
+                killer.start()
             rows = run_locust(host, users, args.seconds, load_env, tmp / "faults", ramp=ramp)
-            killer.join()
+            for killer in killers:
+                killer.join()
             t1 = time.time()
             total = rows.get("Aggregated", {})
             failures = failures_between(record, t0, t1 + 1)
