@@ -43,6 +43,9 @@ class JourneyStep(BaseModel):
     assignee = ForeignKeyField(User, null=True, on_delete="SET NULL")  # for "task"
     task_note = TextField(default="")
 
+    def subject_in(self, language: str | None = None) -> str:
+        return in_language(self.subjects, language)
+
 
 class Enrolment(BaseModel):
     journey = ForeignKeyField(Journey, backref="enrolments", on_delete="CASCADE")
@@ -71,3 +74,5 @@ class StepRun(BaseModel):
 
     class Meta:
         indexes = ((("enrolment", "step"), True),)
+
+PLACEHOLDER_HELP = "{first_name} {last_name} {ends_on} {organisation}"
