@@ -64,3 +64,14 @@ def test_bad_steps_answer_400_and_unknown_things_404(app, auth, client, journey_
     assert client.get("/journeys/9999").status_code == 404
     assert client.get("/journeys/9999/results").status_code == 404
     assert client.post(f"/journeys/{journey_id}/steps/9999/delete").status_code == 404
+
+
+def test_the_demo_adds_two_journeys_in_five_languages_once(app, db_session):
+    import random
+
+    from app.journeys import demo
+    demo.load_demo(random.Random(1))
+    demo.load_demo(random.Random(1))
+    names = [j.names for j in Journey.select().order_by(Journey.id)]
+    assert len(names) == 2 and all(set(n) == {"en", "hu", "fa", "ru", "zh"} for n in names)
+    assert JourneyStep.select().count() == 6
