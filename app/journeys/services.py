@@ -92,8 +92,13 @@ def _renewed_since(enrolment: Enrolment) -> bool:
                                            MembershipPeriod.cancelled_at.is_null()).exists()
 
 
-def _latest_consent(person_id: int):
-    latest = (Consent.select(Consent.granted).where(Consent.person == person_id, Consent.topic == CONSENT_TOPIC)
+def consent_topic(journey: Journey) -> str:
+    """The consent a journey's emails need: greetings for birthdays (as the loyalty care), else membership notices."""
+    return "greetings" if journey.trigger == "birthday" else CONSENT_TOPIC
+
+
+def _latest_consent(person_id: int, topic: str = CONSENT_TOPIC):
+    latest = (Consent.select(Consent.granted).where(Consent.person == person_id, Consent.topic == topic)
               .order_by(Consent.at.desc(), Consent.id.desc()).first())
     return None if latest is None else bool(latest.granted)
 
@@ -118,9 +123,9 @@ def _suppressed(address: str) -> bool:
                                       Suppression.suppressed_at.is_null(False)).exists()
 
 
-def _send(step: JourneyStep, person: Person) -> str:
+def _send(step: JourneyStep, person: Person, topic: str) -> str:
     """Email a step to a person in their language (else the default language); the outcome."""
-    if not person.email or _suppressed(person.email) or _latest_consent(person.id) is not True:
+    if not person.email or _suppressed(person.email) or _latest_consent(person.id, topic) is not True:
         return "skipped"
     summary = memberships.membership_of(person)
     values = {"first_name": person.first_name, "last_name": person.last_name,
@@ -138,7 +143,7 @@ def _perform(step: JourneyStep, enrolment: Enrolment, today: datetime.date) -> t
         return "waited", None, step.days or 0
     person = Person.get_by_id(enrolment.person_id)
     if step.kind == "email":
-        return _send(step, person), None, 0
+        return _send(step, person, consent_topic(Journey.get_by_id(enrolment.journey_id))), None, 0
     assignee = step.assignee_id or getattr(memberships._staff_for(person), "id", None)
     if assignee is None:
         return "skipped", None, 0
@@ -199,7 +204,7 @@ def run_journeys(today: datetime.date | None = None) -> dict:
             if journey.goal == "renewed" and _renewed_since(enrolment):
                 totals["left"] += leave(enrolment, "goal")
                 continue
-            if _latest_consent(enrolment.person_id) is False:
+            if _latest_consent(enrolment.person_id, consent_topic(journey)) is False:
                 totals["left"] += leave(enrolment, "consent")
                 continue
             totals["steps"] += advance(enrolment, steps, today)

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from app.contacts.models import Reminder, Segment
+from app.contacts.services import record_consent
 from app.core.db import db
 from app.core.timeline import TimelineEntry
 from app.journeys import services
@@ -69,7 +70,8 @@ def test_returned_and_birthday_triggers(adult, mailbox):
     back = reader(email="back@example.org")
     add_period(back, adult, TODAY - days(500), TODAY - days(135))
     add_period(back, adult, TODAY, TODAY + days(364), after_lapse=True)
-    born = reader(email="born@example.org", birthday=datetime.date(1980, TODAY.month, TODAY.day))
+    born = reader(email="born@example.org", birthday=datetime.date(1980, TODAY.month, TODAY.day), consent=None)
+    record_consent(born, "greetings", True, source="desk")
     make_journey("returned", 0)
     make_journey("birthday", 0)
     services.run_journeys(TODAY)
@@ -151,3 +153,16 @@ def test_twenty_simultaneous_runs_send_once(app, adult, mailbox):
     for i in range(3):
         assert len(mailbox.to(f"r{i}@example.org")) == 1
     assert Enrolment.select().count() == 3 and StepRun.select().count() == 6
+
+
+def test_results_count_tasks_done_and_cancellations_by_reason(adult, users):
+    eva, ida = reader(), reader(email="ida@example.org")
+    periods = [add_period(p, adult, TODAY - days(335), TODAY + days(30)) for p in (eva, ida)]
+    journey = make_journey("ending_in", 30, steps=(("task", 0),))
+    services.run_journeys(TODAY)
+    reason = memberships.save_reason(None, names={"en": "Moved away", "hu": "Elköltözött"}, active=True)
+    memberships.cancel_period(periods[1], reason)
+    Reminder.update(done_at=datetime.datetime(2026, 6, 16, 9)).where(Reminder.person == eva).execute()
+    result = services.results(journey)
+    assert result["entered"] == 2 and result["steps"][0]["tasks"] == 2 and result["steps"][0]["tasks_done"] == 1
+    assert [(r.id, count) for r, count in result["reasons"]] == [(reason.id, 1)]

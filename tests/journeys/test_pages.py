@@ -75,3 +75,11 @@ def test_the_demo_adds_two_journeys_in_five_languages_once(app, db_session):
     names = [j.names for j in Journey.select().order_by(Journey.id)]
     assert len(names) == 2 and all(set(n) == {"en", "hu", "fa", "ru", "zh"} for n in names)
     assert JourneyStep.select().count() == 6
+
+
+def test_the_results_page_in_persian_reads_right_to_left(app, auth, client, journey_id):
+    auth.login_as("admin")
+    client.post("/language", data={"language": "fa"})
+    page = client.get(f"/journeys/{journey_id}/results")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'dir="rtl"' in html and "نتایج" in html
