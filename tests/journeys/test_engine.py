@@ -166,3 +166,17 @@ def test_results_count_tasks_done_and_cancellations_by_reason(adult, users):
     result = services.results(journey)
     assert result["entered"] == 2 and result["steps"][0]["tasks"] == 2 and result["steps"][0]["tasks_done"] == 1
     assert [(r.id, count) for r, count in result["reasons"]] == [(reason.id, 1)]
+
+
+def test_a_worker_killed_half_way_never_sends_twice_and_the_rest_go_on(adult, mailbox):
+    eva, ida = reader(), reader(email="ida@example.org")
+    for person in (eva, ida):
+        add_period(person, adult, TODAY - days(335), TODAY + days(30))
+    journey = make_journey("ending_in", 30)
+    services.enter(journey, TODAY)  # a run killed after the people entered, before any step
+    # ... and a worker killed after it claimed Éva's email (it may have sent it) but before recording it
+    Enrolment.update(claim="killed-worker").where(Enrolment.person == eva).execute()
+    services.run_journeys(TODAY)
+    services.run_journeys(TODAY)
+    assert mailbox.to("eva@example.org") == [] and len(mailbox.to("ida@example.org")) == 1
+    assert StepRun.select().where(StepRun.person == eva).count() == 0
