@@ -83,3 +83,18 @@ def test_the_results_page_in_persian_reads_right_to_left(app, auth, client, jour
     page = client.get(f"/journeys/{journey_id}/results")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'dir="rtl"' in html and "نتایج" in html
+
+
+def test_admins_edit_and_pause_a_journey(app, auth, client, journey_id):
+    auth.login_as("admin")
+    page = client.get(f"/journeys/{journey_id}/edit")
+    assert page.status_code == 200 and "Megújítás" in page.get_data(as_text=True)
+    answer = client.post(f"/journeys/{journey_id}", data={"name_en": "Renewal", "name_ru": "Продление",
+                                                          "trigger": "ending_in", "trigger_days": "7",
+                                                          "segment_id": "0", "goal": "renewed"})
+    assert answer.status_code == 303
+    with app.app_context(), database.db.connection_context():
+        journey = Journey.get_by_id(journey_id)
+        assert journey.trigger_days == 7 and not journey.active and journey.names["ru"] == "Продление"
+    assert client.post("/journeys/9999", data={"name_en": "X", "trigger": "joined", "goal": "none",
+                                               "segment_id": "0"}).status_code == 404
