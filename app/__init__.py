@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "app.newsletters.routes",
     "app.loyalty.routes",
     "app.memberships.routes",
+    "app.journeys.routes",
     "app.contacts.routes",
     "app.contacts.data_routes",
     "app.reports.routes",

@@ -25,6 +25,7 @@ DEMO_MODULES = (
     "app.newsletters.demo",
     "app.loyalty.demo",
     "app.memberships.demo",
+    "app.journeys.demo",
     "app.reports.demo",
 )
 

@@ -23,6 +23,7 @@ FORM_SOURCES = ("desk", "phone", "letter", "email", "web-form", "import")
 TOPIC_LABELS = {
     "greetings": _l("Birthday and anniversary greetings"),
     "contact": _l("Being contacted about a complaint"),
+    "membership_notices": _l("Membership notices (renewal reminders and journeys)"),
 }
 _TOPIC_PREFIXES: dict[str, Callable[[str], str | None]] = {}
 

@@ -22,7 +22,7 @@ from app.core.security import has_role
 # newsletter receipt is not hearing from someone; neither is a merge of two cards
 # or a tier change computed from points. Bulk inserts of these kinds (newsletter
 # sends, points expiry) therefore need not touch the column.
-NOT_INTERACTIONS = frozenset({"newsletter", "merge", "points_tier", "stage"})
+NOT_INTERACTIONS = frozenset({"newsletter", "merge", "points_tier", "stage", "journey"})
 
 CHANNELS = ("visit", "phone", "email", "sms", "letter", "social", "event", "desk", "web")
 
