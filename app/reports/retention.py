@@ -327,9 +327,8 @@ def members_on(day: datetime.date) -> int:
     """People (not archived) holding a membership on `day`."""
     return (MembershipPeriod.select(fn.COUNT(fn.DISTINCT(MembershipPeriod.person)))
             .join(Person, on=(MembershipPeriod.person == Person.id))
-            .where(MembershipPeriod.starts_on <= day,
-                   MembershipPeriod.ends_on.is_null() | (MembershipPeriod.ends_on >= day),
-                   Person.archived_at.is_null()).scalar() or 0)
+            .where(MembershipPeriod.ends_on.is_null() | (MembershipPeriod.ends_on >= day),
+                   MembershipPeriod.starts_on <= day, Person.archived_at.is_null()).scalar() or 0)
 
 
 @people_set("members_today", _l("People holding a membership today"))
