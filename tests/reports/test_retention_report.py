@@ -136,3 +136,17 @@ def test_the_home_page_shows_active_members_and_this_years_renewal_rate(client, 
     assert ">3</strong>" in active[:300]
     rate = tiles[tiles.index("Renewal rate this year"):]
     assert ">25</strong>" in rate[:300]
+
+
+def test_types_and_reasons_are_named_in_the_readers_language(client, app, auth, users):
+    from app.auth.models import User
+
+    make_members(app)
+    with in_db(app):
+        User.update(language="hu").where(User.id == users["staff"].id).execute()
+    auth.login_as("staff")
+    hu = {}
+    reasons = client.get(f"/reports/retention/reasons.csv?{SPRING}", headers=hu).get_data(as_text=True)
+    assert "Elköltözött" in reasons and "Moved away" not in reasons
+    page = client.get(f"/reports/retention?{SPRING}", headers=hu).get_data(as_text=True)
+    assert "Éves" in page and "Diák" in page and "Megújítási arány" in page
