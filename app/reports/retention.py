@@ -57,7 +57,9 @@ def _ended(period: Period, grace: int, renewed: bool | None, type_id=None) -> SQ
     params: list = [period.first, period.last]
     if renewed is not None:
         where.append(_renewed_sql(grace) if renewed else f"NOT {_renewed_sql(grace)}")
-    if type_id is not None:
+    if type_id == "none":
+        where.append("m.membership_type_id IS NULL")
+    elif type_id is not None:
         where.append("m.membership_type_id = %s")
         params.append(type_id)
     return _sql(f"SELECT m.person_id FROM membership_period m WHERE {' AND '.join(where)}", params)
@@ -79,7 +81,8 @@ def _int_or_none(value):
 @people_set("renewals", _l("People whose membership ended in the period"))
 def renewals_people(period: Period, args):
     renewed = {"1": True, "0": False}.get(args.get("renewed", ""))
-    return _ended(period, lifecycle_policy().grace_days, renewed, _int_or_none(args.get("type")))
+    kind = "none" if args.get("type") == "none" else _int_or_none(args.get("type"))
+    return _ended(period, lifecycle_policy().grace_days, renewed, kind)
 
 
 @people_set("cancelled", _l("People who cancelled a membership in the period"))
@@ -107,7 +110,8 @@ def moved_people(period: Period, args):
     return TimelineEntry.select(TimelineEntry.person).where(period.contains(TimelineEntry.at), *_move_condition(args))
 
 
-def _cohort_select(period: Period, months: int | None = None, month: str | None = None) -> tuple[str, list]:
+def _cohort_select(period: Period) -> tuple[str, list]:
+    """Each person whose first (paying) membership began in the period, with that day."""
     first = ("SELECT person_id, MIN(starts_on) AS first_on FROM membership_period "
              "WHERE covered_by_id IS NULL GROUP BY person_id HAVING MIN(starts_on) >= %s AND MIN(starts_on) <= %s")
     return first, [period.first, period.last]
@@ -149,7 +153,7 @@ def _renewal(period: Period, types: dict, grace: int) -> Section:
     for type_id, ended, renewed, waiting in sorted(rows, key=lambda r: types.get(r[0], ("", 0))[1]):
         ended, renewed, waiting = int(ended), int(renewed or 0), int(waiting or 0)
         totals = [totals[0] + ended, totals[1] + renewed, totals[2] + waiting]
-        key = type_id if type_id is not None else ""
+        key = type_id if type_id is not None else "none"
         table.append([text(types.get(type_id, (_("No type"), 0))[0]),
                       count(ended, people_href("renewals", period, type=key)),
                       count(renewed, people_href("renewals", period, type=key, renewed="1")),
@@ -267,7 +271,7 @@ def _funnel(period: Period) -> list[Section]:
     lapsed = sum(n for (old, new), n in during.items() if new == "lapsed" and old != new)
     returned = sum(n for (old, new), n in during.items() if new == "returned" and old != new)
     came_back = (MembershipPeriod.select(fn.COUNT(MembershipPeriod.id))
-                 .where(MembershipPeriod.after_lapse == True, MembershipPeriod.covered_by.is_null(),  # noqa: E712
+                 .where(MembershipPeriod.after_lapse == True, MembershipPeriod.covered_by.is_null(),
                         MembershipPeriod.starts_on >= period.first, MembershipPeriod.starts_on <= period.last)
                  .scalar() or 0)
     flow = Section("lapsed", _("Lapsed and returned"), [_("Figure"), _("People")], [

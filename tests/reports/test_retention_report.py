@@ -16,7 +16,11 @@ D = datetime.date.fromisoformat
 
 def make_members(app):
     from app.core.timeline import TimelineEntry
-    from app.memberships.models import CancellationReason, MembershipPeriod, MembershipType
+    from app.memberships.models import (
+        CancellationReason,
+        MembershipPeriod,
+        MembershipType,
+    )
 
     with in_db(app):
         annual = MembershipType.create(names={"en": "Annual", "hu": "Éves"}, months=12, position=1)
