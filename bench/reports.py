@@ -11,7 +11,8 @@ then times through the WSGI app, signed in as an admin, over the last 12 months:
   snapshot_ms                          the daily snapshot task
 300,000 membership periods (chains of yearly periods, some cancelled) and 100,000 stage
 changes on the timeline; retention_p95_ms / retention_queries time the retention report.
-Give a scale as the first argument (e.g. `python bench/reports.py 0.1` for a tenth).
+Give a scale as the first argument (e.g. `python bench/reports.py 0.1` for a tenth: builds in
+about 10 s; the full scale takes minutes to build).
 Prints `name: value unit` lines; exits 0.
 """
 from __future__ import annotations
