@@ -9,8 +9,10 @@ then times through the WSGI app, signed in as an admin, over the last 12 months:
   dashboard_p95_ms / dashboard_queries  the staff home page with its tiles
   csv_p95_ms                           a report table downloaded as CSV
   snapshot_ms                          the daily snapshot task
-Membership periods (300,000 in the issue) are left out: memberships are not built yet.
-Give a scale as the first argument (e.g. `python bench/reports.py 0.1` for a tenth).
+300,000 membership periods (chains of yearly periods, some cancelled) and 100,000 stage
+changes on the timeline; retention_p95_ms / retention_queries time the retention report.
+Give a scale as the first argument (e.g. `python bench/reports.py 0.1` for a tenth: builds in
+about 10 s; the full scale takes minutes to build).
 Prints `name: value unit` lines; exits 0.
 """
 from __future__ import annotations
@@ -33,6 +35,8 @@ INTERACTIONS = int(1_000_000 * SCALE)
 LEDGER = int(2_000_000 * SCALE)
 COMPLAINTS = int(50_000 * SCALE)
 SUBSCRIPTIONS = int(60_000 * SCALE)
+MEMBERSHIPS = int(300_000 * SCALE)
+STAGE_CHANGES = int(100_000 * SCALE)
 REQUESTS = 20
 PASSWORD = "bench password 2026"
 SPAN_MINUTES = 2 * 365 * 24 * 60
@@ -149,7 +153,46 @@ def build(app, rng):
                              created if status == "unsubscribed" else None))
             bulk(db, "subscription", ("person_id", "newsletter_list_id", "status", "source", "created_at",
                                       "confirmed_at", "unsubscribed_at"), rows)
+        build_memberships(db, rng, now, low, high)
         db.execute_sql("ANALYZE" if db.obj.__class__.__name__.endswith("SqliteDatabase") else "VACUUM ANALYZE")
+
+
+def build_memberships(db, rng, now, low, high) -> None:
+    """MEMBERSHIPS periods as chains of yearly periods per person (renewed on time, late or
+    not at all, some cancelled), and STAGE_CHANGES stage entries on the timeline."""
+    from app.contacts.models import STAGES
+    from app.memberships.models import CancellationReason, MembershipType
+
+    types = [MembershipType.create(names={"en": f"Type {n}"}, months=12, position=n).id for n in range(3)]
+    reasons = [CancellationReason.create(names={"en": f"Reason {n}"}).id for n in range(4)]
+    today = now.date()
+    rows, person = [], low
+    while len(rows) < MEMBERSHIPS:
+        starts = today - datetime.timedelta(days=rng.randint(0, 4 * 365))
+        for _ in range(rng.randint(1, 5)):
+            if len(rows) >= MEMBERSHIPS or starts > today:
+                break
+            ends = starts + datetime.timedelta(days=364)
+            cancelled = rng.random() < 0.05
+            if cancelled:
+                ends = starts + datetime.timedelta(days=rng.randint(10, 300))
+            rows.append((person, rng.choice(types), starts.isoformat(), ends.isoformat(), 10, "EUR", "cash",
+                         now.strftime("%Y-%m-%d %H:%M:%S"), "", False, "",
+                         (datetime.datetime.combine(ends, datetime.time(10)).strftime("%Y-%m-%d %H:%M:%S")
+                          if cancelled else None), rng.choice(reasons) if cancelled else None))
+            if cancelled or rng.random() < 0.2:
+                break
+            starts = ends + datetime.timedelta(days=rng.choice((1, 1, 1, 10, 45)))
+        person = person + 1 if person < high else low
+    with db.atomic():
+        bulk(db, "membership_period", ("person_id", "membership_type_id", "starts_on", "ends_on", "fee", "currency",
+                                       "method", "recorded_at", "note", "after_lapse", "cancel_note", "cancelled_at",
+                                       "cancel_reason_id"), rows)
+    with db.atomic():
+        moves = [(rng.choice(STAGES), rng.choice(STAGES)) for _ in range(STAGE_CHANGES)]
+        bulk(db, "timeline_entry", ("person_id", "kind", "channel", "note", "confidential", "author_id", "at", "data"),
+             ((rng.randint(low, high), "stage", None, "", False, None, stamp(now, rng),
+               f'{{"from": "{old}", "to": "{new}", "reason": "bench", "days": 30}}') for old, new in moves if old != new))
 
 
 def timed(client, path, count_queries: bool = True):
@@ -214,7 +257,8 @@ def main() -> int:
         pages = {"complaints": "/reports/complaints", "newsletters": "/reports/newsletters",
                  "loyalty": "/reports/loyalty", "activity": "/reports/activity", "pareto": "/reports/pareto",
                  "pareto_visits": "/reports/pareto?measure=channel:visit",
-                 "pareto_points": "/reports/pareto?measure=points"}
+                 "pareto_points": "/reports/pareto?measure=points",
+                 "retention": "/reports/retention"}
         for name, path in pages.items():
             p95, queries = timed(admin, path + ("&" if "?" in path else "?") + "period=last_12_months")
             print(f"{name}_p95_ms: {p95:.1f} ms")

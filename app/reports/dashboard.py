@@ -37,8 +37,7 @@ def _recent_days(days: int):
 
 
 def tiles() -> list[Tile]:
-    """The dashboard's tiles, in the order they are shown. Active members and the
-    renewal rate this year join here once memberships exist (app/memberships)."""
+    """The dashboard's tiles, in the order they are shown."""
     now = utcnow()
     weeks = _recent_days(56)
     opened = weeks.per_bucket(Complaint.select(weeks.bucket_of(Complaint.created_at), fn.COUNT(Complaint.id))
@@ -59,7 +58,12 @@ def tiles() -> list[Tile]:
     lapsing = Person.select().where(Person.stage == "lapsing", Person.archived_at.is_null()).count()
     lapsing_trend = _stage_trend("lapsing")
     report = lambda name: url_for("reports.show", name=name)  # noqa: E731
+    members, renewal, renewal_trend = _membership_figures(today)
     return [
+        Tile(_("Active members"), members, url_for("reports.people", name="members_today"), sparkline(
+            _("People active, last 30 days"), _stage_trend("active")), _("last 30 days")),
+        Tile(_("Renewal rate this year (%)"), renewal, report("retention") + "?period=this_year", sparkline(
+            _("Memberships renewed per month, this year"), renewal_trend), _("renewed per month")),
         Tile(_("Open complaints"), open_cases, url_for("complaints.index"), sparkline(
             _("Cases opened per week, last 8 weeks"), weekly), _("opened per week")),
         Tile(_("Overdue complaints"), overdue, url_for("complaints.index", overdue="1"), sparkline(
@@ -78,3 +82,14 @@ def _stage_trend(stage: str) -> list[int]:
     return [v for (v,) in ReportSnapshot.select(ReportSnapshot.value)
             .where(ReportSnapshot.metric == "stage", ReportSnapshot.key == stage, ReportSnapshot.day > since)
             .order_by(ReportSnapshot.day).tuples()]
+
+
+def _membership_figures(today: datetime.date) -> tuple[int, int, list[int]]:
+    """People holding a membership today; this year's renewal rate (in whole percent) and
+    renewals per month, from two indexed queries (see reports/retention.py)."""
+    from app.reports import retention
+
+    members = retention.members_on(today)
+    year = make_period("custom", today.replace(month=1, day=1), today)
+    ended, renewed, per_month = retention.renewals_in(year)
+    return members, round(100 * renewed / ended) if ended else 0, per_month

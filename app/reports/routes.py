@@ -10,7 +10,7 @@ from app.contacts.exporting import BOM, csv_line
 from app.core.errors import error_page
 from app.core.rendering import render
 from app.core.security import role_required
-from app.reports import activity, complaints, dashboard, loyalty, newsletters, pareto, tasks  # noqa: F401
+from app.reports import activity, complaints, dashboard, loyalty, newsletters, pareto, retention, tasks  # noqa: F401
 from app.reports.people import PEOPLE_SETS, SegmentRefused, people_query, save_as_segment
 from app.reports.periods import PRESETS, PeriodError, parse_period
 
@@ -18,13 +18,14 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 # name -> (module with TITLE and build(period, args, viewer), what the report answers)
 REPORTS = {
+    "retention": (retention, _l("Renewal rate by type, cohorts, the lifecycle funnel, lapsed and returned, "
+                                "cancellation reasons.")),
     "pareto": (pareto, _l("Which fifth of the patrons brings most of the activity.")),
     "complaints": (complaints, _l("Volume, time to answer and resolve, targets met, satisfaction.")),
     "newsletters": (newsletters, _l("Subscribers per list over time, signups, unsubscribes, per-issue results.")),
     "loyalty": (loyalty, _l("Points earned, spent and expired, rewards redeemed, people per tier, greetings.")),
     "activity": (activity, _l("Contact logged per channel and kind, lifecycle stages over time.")),
 }
-# Retention (renewal rate, cohorts, the lifecycle funnel) joins REPORTS once app/memberships exists.
 PEOPLE_SHOWN = 200
 
 

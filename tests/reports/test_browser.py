@@ -5,9 +5,10 @@ import pytest
 from tests.conftest import browser_login
 from tests.reports.test_complaints_report import make_cases
 from tests.reports.test_pareto_and_segments import make_activity
+from tests.reports.test_retention_report import make_members
 
 pytestmark = pytest.mark.browser
-REPORTS = ("pareto", "complaints", "newsletters", "loyalty", "activity")
+REPORTS = ("pareto", "complaints", "newsletters", "loyalty", "activity", "retention")
 LANGUAGES = ("en", "hu", "fa", "ru", "zh")
 
 
@@ -17,6 +18,7 @@ def test_every_report_renders_in_every_language(request, live_server, users, vie
     page = request.getfixturevalue(viewport)
     make_cases(live_server, users)
     make_activity(live_server)
+    make_members(live_server)
     refused = []
     page.on("console", lambda message: refused.append(message.text) if message.type == "error" else None)
     browser_login(page, "staff@kith.test")

@@ -58,5 +58,5 @@ def test_the_dashboard_shows_the_numbers_with_their_trend(client, app, auth, cou
     assert "Overdue complaints" in tiles and ">1</strong>" in tiles
     assert "Points earned this month" in tiles and ">1,234</strong>" in tiles
     assert "People in the lapsing stage" in tiles
-    assert tiles.count('<svg class="sparkline"') == 5
+    assert tiles.count('<svg class="sparkline"') == 7
     assert counted.count <= 30, counted.queries
