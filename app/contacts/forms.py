@@ -16,7 +16,7 @@ from app.core.timeline import CHANNELS
 from app.core.translated import names_fields
 
 STAGE_LABELS = {"prospect": _l("Prospect"), "new": _l("New"), "active": _l("Active"), "lapsing": _l("Lapsing"),
-                "lapsed": _l("Lapsed"), "returned": _l("Returned")}
+                "lapsed": _l("Lapsed"), "returned": _l("Returned"), "staff": _l("Staff")}
 CHANNEL_LABELS = {"visit": _l("Visit"), "phone": _l("Phone"), "email": _l("Email"), "sms": _l("SMS"),
                   "letter": _l("Letter"), "social": _l("Social media"), "event": _l("Event"), "desk": _l("Desk"),
                   "web": _l("Web")}
