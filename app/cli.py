@@ -30,12 +30,15 @@ DEMO_MODULES = (
 )
 
 
-def _app(listen: tuple[str, int] | None = None, **config):
+def _app(listen: tuple[str, int] | None = None, outbox_only: bool = False, **config):
     """The app for a command; a server's own address becomes the base URL for
-    links in emails unless KITH_BASE_URL says otherwise."""
+    links in emails unless KITH_BASE_URL says otherwise. outbox_only: mail goes to
+    instance/outbox/ even when KITH_SMTP_URL is set."""
     from app import create_app
 
     settings = load_settings()
+    if outbox_only:
+        settings = dataclasses.replace(settings, smtp=None)
     if listen and not os.environ.get("KITH_BASE_URL"):
         settings = dataclasses.replace(settings, base_url=f"http://{listen[0]}:{listen[1]}")
     return create_app(settings, **config)
@@ -276,11 +279,15 @@ def create_admin(email, name, password_stdin):
 
 @main.command()
 @click.option("--seed", default=7, show_default=True, type=int, help="the same seed gives the same sample data")
-def demo(seed):
-    """Add multilingual sample data (users, and each pillar's own)."""
+@click.option("--send-mail", is_flag=True,
+              help="send the mail the sample data causes through KITH_SMTP_URL (default: instance/outbox/ only)")
+def demo(seed, send_mail):
+    """Add multilingual sample data (users, and each pillar's own); safe to run twice.
+    Its mail goes to instance/outbox/, never to real addresses, unless --send-mail."""
     from app.core.db import db, write_transaction
 
-    app = _app(QUEUE_IMMEDIATE=True)
+    app = _app(QUEUE_IMMEDIATE=True, outbox_only=not send_mail)
+    logging.getLogger("kith").setLevel(logging.WARNING)  # its summary lines only, not each task's report
     if app.config["KITH"].is_embedded:
         _apply_migrations(quiet=True)
     rng = random.Random(seed)

@@ -6,17 +6,18 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from app.core.choices import select_choices
 from app.core.i18n import LANGUAGE_NAMES
 
 MIN_PASSWORD = 10
 
 
 def role_choices():
-    return [("volunteer", _l("Volunteer")), ("staff", _l("Staff")), ("admin", _l("Administrator"))]
+    return select_choices([("volunteer", _l("Volunteer")), ("staff", _l("Staff")), ("admin", _l("Administrator"))])
 
 
 def language_choices():
-    return list(LANGUAGE_NAMES.items())
+    return select_choices(LANGUAGE_NAMES.items())
 
 
 class LoginForm(FlaskForm):

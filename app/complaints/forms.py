@@ -11,6 +11,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, RadioF
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.complaints.models import CHANNELS, COMPENSATIONS, KINDS, SEVERITIES, STATUSES, Category
+from app.core.choices import select_choices
 from app.core.i18n import LANGUAGE_NAMES
 
 MAX_MESSAGE = 5000
@@ -46,7 +47,7 @@ def category_choices(include_inactive: bool = False):
 
 
 def kind_choices():
-    return list(KINDS.items())
+    return select_choices(KINDS.items())
 
 
 class ComplaintForm(FlaskForm):
@@ -69,10 +70,10 @@ class ComplaintForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = category_choices()
+        self.category.choices = select_choices(category_choices())
 
     def validate_category(self, field):
-        if field.data and field.data not in {value for value, _label in field.choices}:
+        if field.data and field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("Choose one of the listed subjects."))
 
     def validate_consent(self, field):
@@ -88,10 +89,10 @@ class PublicComplaintForm(ComplaintForm):
 class IntakeForm(ComplaintForm):
     """A complaint a staff member or volunteer received by phone, letter, email, social media or at the desk."""
 
-    channel = SelectField(_l("Received by"), choices=[(k, v) for k, v in CHANNELS.items() if k != "web"],
+    channel = SelectField(_l("Received by"), choices=select_choices((k, v) for k, v in CHANNELS.items() if k != "web"),
                           default="desk")
-    severity = SelectField(_l("Severity"), choices=list(SEVERITIES.items()), default="normal")
-    language = SelectField(_l("The patron's language"), choices=list(LANGUAGE_NAMES.items()))
+    severity = SelectField(_l("Severity"), choices=select_choices(list(SEVERITIES.items())), default="normal")
+    language = SelectField(_l("The patron's language"), choices=select_choices(list(LANGUAGE_NAMES.items())))
     person_id = HiddenField()
     consent = BooleanField(_l("The patron agrees to be contacted about this."))
 
@@ -121,7 +122,7 @@ class NoteForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=list(STATUSES.items()))
+    status = SelectField(_l("Status"), choices=select_choices(list(STATUSES.items())))
 
 
 class AssignForm(FlaskForm):
@@ -129,16 +130,16 @@ class AssignForm(FlaskForm):
 
 
 class ClassifyForm(FlaskForm):
-    severity = SelectField(_l("Severity"), choices=list(SEVERITIES.items()))
+    severity = SelectField(_l("Severity"), choices=select_choices(list(SEVERITIES.items())))
     category = SelectField(_l("Category"), coerce=int, validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [(0, _l("No category"))] + category_choices(include_inactive=True)[1:]
+        self.category.choices = select_choices([(0, _l("No category"))] + category_choices(include_inactive=True)[1:])
 
 
 class CompensationForm(FlaskForm):
-    kind = SelectField(_l("Gesture"), choices=list(COMPENSATIONS.items()))
+    kind = SelectField(_l("Gesture"), choices=select_choices(list(COMPENSATIONS.items())))
     description = StringField(_l("Details"), validators=[Length(max=500, message=_l("Please keep it under %(max)d characters.", max=500))])
     points = IntegerField(_l("Points"), validators=[
         Optional(), NumberRange(min=1, max=100000, message=_l("Give a number of points from 1 to 100,000."))])
@@ -156,8 +157,9 @@ class TrackingMessageForm(FlaskForm):
 
 class SatisfactionForm(FlaskForm):
     score = RadioField(_l("How satisfied are you with how we handled your message?"), coerce=int,
-                       choices=[(5, _l("5 – very satisfied")), (4, _l("4 – satisfied")), (3, _l("3 – neither")),
-                                (2, _l("2 – dissatisfied")), (1, _l("1 – very dissatisfied"))],
+                       choices=select_choices([(5, _l("5 – very satisfied")), (4, _l("4 – satisfied")),
+                                               (3, _l("3 – neither")),
+                                (2, _l("2 – dissatisfied")), (1, _l("1 – very dissatisfied"))]),
                        validators=[InputRequired(_l("Choose a number from 1 to 5."))])
     comment = TextAreaField(_l("Anything you would like to add? (optional)"), validators=[
         Length(max=2000, message=_l("Please keep it under %(max)d characters.", max=2000))])

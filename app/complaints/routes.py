@@ -13,6 +13,7 @@ from app.complaints.forms import (AssignForm, CategoryForm, ClassifyForm, Compen
 from app.complaints.models import (CHANNELS, COMPENSATIONS, KINDS, SEVERITIES, STATUSES, Category, Compensation,
                                    Complaint)
 from app.contacts.models import Person
+from app.core.choices import select_choices
 from app.core.db import utcnow, write_transaction
 from app.core.confirm import require_confirmation
 from app.core.rendering import render, wants_fragment
@@ -261,7 +262,7 @@ def _case_or_404(complaint_id: int) -> Complaint:
 def _case_context(complaint, **forms):
     staff = _staff()
     assign_form = forms.pop("assign_form", None) or AssignForm(assignee=complaint.assignee_id or 0)
-    assign_form.assignee.choices = [(0, _("Nobody"))] + [(u.id, u.display_name) for u in staff]
+    assign_form.assignee.choices = select_choices([(0, _("Nobody"))] + [(u.id, u.display_name) for u in staff])
     context = dict(
         complaint=complaint, events=list(services.thread(complaint)), now=utcnow(),
         compensations=list(Compensation.select().where(Compensation.complaint == complaint)
@@ -351,8 +352,8 @@ def change_status(complaint_id):
 def change_assignee(complaint_id):
     complaint = _case_or_404(complaint_id)
     form = AssignForm()
-    form.assignee.choices = [(0, "")] + [(u.id, u.display_name) for u in _staff()]
-    if not form.validate_on_submit() or form.assignee.data not in {c[0] for c in form.assignee.choices}:
+    form.assignee.choices = select_choices([(0, "")] + [(u.id, u.display_name) for u in _staff()])
+    if not form.validate_on_submit() or form.assignee.data not in {c.value for c in form.assignee.choices}:
         form.assignee.errors = [ERRORS["bad-assignee"]()]
         return _show(complaint, 400, assign_form=form)
     assignee = User.get_or_none(User.id == form.assignee.data) if form.assignee.data else None
@@ -366,7 +367,7 @@ def change_assignee(complaint_id):
 def classify(complaint_id):
     complaint = _case_or_404(complaint_id)
     form = ClassifyForm()
-    if not form.validate_on_submit() or form.category.data not in {c[0] for c in form.category.choices}:
+    if not form.validate_on_submit() or form.category.data not in {c.value for c in form.category.choices}:
         form.category.errors = form.category.errors or [_("Choose one of the listed categories.")]
         return _show(complaint, 400, classify_form=form)
     category = Category.get_or_none(Category.id == form.category.data) if form.category.data else None

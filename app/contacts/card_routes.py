@@ -17,6 +17,7 @@ from app.contacts.forms import CardNoteForm, LinkForm, ReminderForm
 from app.contacts.models import (ContactPoint, CustomField, CustomValue, Interest, Link, Organisation, Person,
                                  PersonInterest, PersonTag, Reminder, Tag)
 from app.contacts.routes import _labels, _person_or_404, bp
+from app.core.choices import select_choices
 from app.core import timeline
 from app.core.clock import local_now, local_today
 from app.core.rendering import render, wants_fragment
@@ -256,9 +257,9 @@ def _section_context(person: Person, name: str, **forms) -> dict:
         context["reverse_links"] = list(Link.select(Link, Person).join(Person, on=(Link.person == Person.id))
                                         .where(Link.other == person))
         link_form = forms.get("link_form") or LinkForm(formdata=None)
-        link_form.organisation.choices = [("", "—")] + [(str(o.id), o.name) for o in Organisation.select(
+        link_form.organisation.choices = select_choices([("", "—")] + [(str(o.id), o.name) for o in Organisation.select(
             Organisation.id, Organisation.name).where(Organisation.archived_at.is_null())
-            .order_by(Organisation.name).limit(500)]
+            .order_by(Organisation.name).limit(500)])
         context["link_form"] = link_form
     elif name == "reminders":
         context["reminders"] = list(Reminder.select(Reminder, User).join(User, on=(Reminder.assignee == User.id))
@@ -266,8 +267,8 @@ def _section_context(person: Person, name: str, **forms) -> dict:
                                     .order_by(Reminder.due))
         reminder_form = _unique_ids(forms.get("reminder_form") or ReminderForm(formdata=None, assignee=g.user.id),
                                     "reminder")
-        reminder_form.assignee.choices = [(u.id, u.display_name) for u in
-                                          User.select().where(User.active == True).order_by(User.name)]  # noqa: E712
+        reminder_form.assignee.choices = select_choices([(u.id, u.display_name) for u in
+                                          User.select().where(User.active == True).order_by(User.name)])  # noqa: E712
         context["reminder_form"] = reminder_form
     return context
 

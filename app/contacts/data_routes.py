@@ -23,6 +23,7 @@ from app.contacts.readable_tables import describe_consents, stored_card_values
 from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
 from app.auth.models import User
 from app.contacts.models import Consent, CustomField, Interest, Person, Segment, Tag
+from app.core.choices import select_choices
 from app.core import audit, readable
 from app.contacts.consents import FORM_SOURCES, SOURCE_LABELS
 from app.contacts.services import people_list_query, record_consent
@@ -243,19 +244,22 @@ def mapping_form(job: ImportJob, header: list[str], data=None):
     target_choices = [("", _("Do not import"))] + [(k, str(v)) for k, v in importing.targets().items()]
 
     class MappingForm(FlaskForm):
-        encoding = SelectField(_l("Encoding"), choices=[(k, str(v)) for k, v in importing.ENCODINGS.items()])
-        delimiter = SelectField(_l("Separator"), choices=[(k, str(v)) for k, v in importing.DELIMITERS.items()])
+        encoding = SelectField(_l("Encoding"), choices=select_choices(
+            (k, str(v)) for k, v in importing.ENCODINGS.items()))
+        delimiter = SelectField(_l("Separator"), choices=select_choices(
+            (k, str(v)) for k, v in importing.DELIMITERS.items()))
         on_duplicate = RadioField(_l("When a row matches an existing card (same email, phone or card number)"),
-                                  choices=[(k, str(v)) for k, v in importing.DUPLICATE_CHOICES.items()],
+                                  choices=select_choices([(k, str(v)) for k, v in importing.DUPLICATE_CHOICES.items()]),
                                   validators=[InputRequired(_l("Choose what to do with duplicates."))])
-        region = SelectField(_l("Phone numbers without a country code are from"), choices=region_choices())
+        region = SelectField(_l("Phone numbers without a country code are from"),
+                             choices=select_choices(region_choices()))
         date_order = SelectField(_l("Dates written with the year last"),
-                                 choices=[("dmy", _l("Day first (31.12.1990)")),
-                                          ("mdy", _l("Month first (12/31/1990)"))])
+                                 choices=select_choices([("dmy", _l("Day first (31.12.1990)")),
+                                          ("mdy", _l("Month first (12/31/1990)"))]))
 
     for index, cell in enumerate(header):
         setattr(MappingForm, f"col_{index}", SelectField(cell or _("Column %(number)s", number=index + 1),
-                                                         choices=target_choices))
+                                                         choices=select_choices(target_choices)))
     settings = job.settings
     defaults = {"encoding": job.encoding, "delimiter": job.delimiter,
                 "on_duplicate": settings.get("on_duplicate", "skip"),
@@ -433,9 +437,9 @@ describe_consents(SOURCE_LABELS)
 class ConsentForm(FlaskForm):
     topic = StringField(_l("What for"), validators=[DataRequired(_l("Say what the consent is for.")),
                                                     Length(max=80)])
-    granted = RadioField(_l("Consent"), choices=[("yes", _l("Given")), ("no", _l("Withdrawn"))],
+    granted = RadioField(_l("Consent"), choices=select_choices([("yes", _l("Given")), ("no", _l("Withdrawn"))]),
                          validators=[InputRequired(_l("Choose given or withdrawn."))])
-    source = SelectField(_l("Received"), choices=[(k, v) for k, v in CONSENT_SOURCES.items()])
+    source = SelectField(_l("Received"), choices=select_choices([(k, v) for k, v in CONSENT_SOURCES.items()]))
     wording_version = StringField(_l("Wording version"), validators=[Length(max=40)])
 
 

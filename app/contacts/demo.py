@@ -13,17 +13,30 @@ from app.contacts.services import ensure_builtin_groups
 from app.core.db import utcnow
 from app.core.timeline import TimelineEntry, refresh_last_interaction
 
+# Given names and family names per language, as (men's, women's): a Russian family
+# name agrees with the given name's gender (Алексей Кузнецов, Мария Кузнецова);
+# Hungarian, Persian, Chinese and English family names are the same for both.
 NAMES = {
-    "hu": (("Nikolett", "Eszter", "Gábor", "Zsófia", "Péter", "Ágnes", "László", "Réka"),
-           ("Nagy", "Kovács", "Tóth", "Szabó", "Horváth", "Varga", "Kiss", "Molnár")),
-    "fa": (("مریم", "علی", "زهرا", "رضا", "فاطمه", "حسین", "نرگس", "امیر"),
-           ("احمدی", "محمدی", "حسینی", "رضایی", "کریمی", "موسوی", "جعفری", "صادقی")),
-    "ru": (("Иван", "Анна", "Ольга", "Дмитрий", "Мария", "Сергей", "Екатерина", "Алексей"),
-           ("Петров", "Иванова", "Смирнов", "Кузнецова", "Попов", "Соколова", "Лебедев", "Новикова")),
-    "zh": (("伟", "芳", "娜", "敏", "静", "磊", "洋", "婷"), ("王", "李", "张", "刘", "陈", "杨", "黄", "赵")),
-    "en": (("Emma", "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack"),
-           ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Thomas")),
+    "hu": ((("Gábor", "Péter", "László", "Zoltán"), ("Nagy", "Kovács", "Tóth", "Szabó", "Horváth", "Varga")),
+           (("Nikolett", "Eszter", "Zsófia", "Ágnes", "Réka"), ("Nagy", "Kovács", "Tóth", "Szabó", "Kiss", "Molnár"))),
+    "fa": ((("علی", "رضا", "حسین", "امیر"), ("احمدی", "محمدی", "حسینی", "رضایی", "کریمی", "موسوی")),
+           (("مریم", "زهرا", "فاطمه", "نرگس"), ("احمدی", "محمدی", "جعفری", "صادقی", "کریمی", "موسوی"))),
+    "ru": ((("Иван", "Дмитрий", "Сергей", "Алексей"), ("Петров", "Смирнов", "Кузнецов", "Попов", "Лебедев", "Новиков")),
+           (("Анна", "Ольга", "Мария", "Екатерина"), ("Иванова", "Смирнова", "Кузнецова", "Соколова", "Лебедева",
+                                                     "Новикова"))),
+    "zh": ((("伟", "磊", "洋", "强"), ("王", "李", "张", "刘", "陈", "杨")),
+           (("芳", "娜", "敏", "静", "婷"), ("王", "李", "张", "黄", "赵", "陈"))),
+    "en": ((("Oliver", "George", "Harry", "Jack"), ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson")),
+           (("Emma", "Amelia", "Isla", "Ava"), ("Smith", "Jones", "Evans", "Thomas", "Brown", "Taylor"))),
 }
+
+
+def demo_name(language: str, rng) -> tuple[str, str]:
+    """A (given name, family name) of one gender, as people in that language are named."""
+    firsts, lasts = rng.choice(NAMES[language])
+    return rng.choice(firsts), rng.choice(lasts)
+
+
 NOTES = {
     "hu": ("Érdeklődött az olvasókör iránt.", "Visszahozta a könyveket, kedves volt.", "Telefonon egyeztettünk."),
     "fa": ("درباره کلاس زبان پرسید.", "کتاب‌ها را برگرداند.", "تلفنی صحبت کردیم."),
@@ -76,9 +89,9 @@ def load_demo(rng) -> str:
     today = datetime.date.today()
     now = utcnow()
     people = []
-    for language, (firsts, lasts) in NAMES.items():
+    for language in NAMES:
         for i in range(PER_LANGUAGE):
-            first, last = rng.choice(firsts), rng.choice(lasts)
+            first, last = demo_name(language, rng)
             joined = today - datetime.timedelta(days=rng.randint(30, 3000))
             person = Person.create(
                 first_name=first, last_name=last, language=language,

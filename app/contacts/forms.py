@@ -11,12 +11,13 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from app.contacts.models import CLASSES, CUSTOM_KINDS, INTEREST_KINDS, RELATIONS, STAGES
 from app.contacts.services import normalise_phone
+from app.core.choices import select_choices
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.timeline import CHANNELS
 from app.core.translated import names_fields
 
 STAGE_LABELS = {"prospect": _l("Prospect"), "new": _l("New"), "active": _l("Active"), "lapsing": _l("Lapsing"),
-                "lapsed": _l("Lapsed"), "returned": _l("Returned")}
+                "lapsed": _l("Lapsed"), "returned": _l("Returned"), "staff": _l("Staff")}
 CHANNEL_LABELS = {"visit": _l("Visit"), "phone": _l("Phone"), "email": _l("Email"), "sms": _l("SMS"),
                   "letter": _l("Letter"), "social": _l("Social media"), "event": _l("Event"), "desk": _l("Desk"),
                   "web": _l("Web")}
@@ -49,14 +50,14 @@ class PersonForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), valid_phone])
     extra_emails = TextAreaField(_l("Other emails (one per line)"), validators=[Optional()])
     extra_phones = TextAreaField(_l("Other phones (one per line)"), validators=[Optional(), valid_phones])
-    language = SelectField(_l("Preferred language"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Preferred language"), choices=select_choices(list(LANGUAGE_NAMES.items())))
     address = TextAreaField(_l("Postal address"), validators=[Optional(), Length(max=1000)])
     birthday = DateField(_l("Birthday"), validators=[Optional()])
     card_number = StringField(_l("Card number"), validators=[Optional(), Length(max=64)])
     member_since = DateField(_l("Member since"), validators=[Optional()])
     renewal_date = DateField(_l("Membership renewal date"), validators=[Optional()])
-    stage = SelectField(_l("Lifecycle stage"), choices=[(s, STAGE_LABELS[s]) for s in STAGES])
-    person_class = SelectField(_l("Class"), choices=[("", "—")] + [(c, c) for c in CLASSES])
+    stage = SelectField(_l("Lifecycle stage"), choices=select_choices([(s, STAGE_LABELS[s]) for s in STAGES]))
+    person_class = SelectField(_l("Class"), choices=select_choices([("", "—")] + [(c, c) for c in CLASSES]))
     # Checkboxes, not a multi-select: a plain click on a multi-select drops every other value.
     tags = SelectMultipleField(_l("Tags and groups"), coerce=int, validate_choice=False,
                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
@@ -80,16 +81,17 @@ class OrganisationForm(FlaskForm):
 
 
 class LinkForm(FlaskForm):
-    relation = SelectField(_l("Relation"), choices=[(r, RELATION_LABELS[r]) for r in RELATIONS])
+    relation = SelectField(_l("Relation"), choices=select_choices([(r, RELATION_LABELS[r]) for r in RELATIONS]))
     organisation = SelectField(_l("Organisation"), coerce=str, validate_choice=False)
     other = IntegerField(_l("Other person's card id"), validators=[Optional()])
 
 
 class NoteForm(FlaskForm):
-    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS],
+    channel = SelectField(_l("Channel"), choices=select_choices([(c, CHANNEL_LABELS[c]) for c in CHANNELS]),
                           validators=[InputRequired(message=_l("Pick a channel."))])
     note = TextAreaField(_l("Note"), validators=[DataRequired(message=_l("Write a note.")), Length(max=5000)])
-    confidential = SelectField(_l("Who may read it"), choices=[("0", _l("Everyone")), ("1", _l("Staff only (confidential)"))],
+    confidential = SelectField(_l("Who may read it"), choices=select_choices([
+        ("0", _l("Everyone")), ("1", _l("Staff only (confidential)"))]),
                                default="0")
 
 
@@ -114,7 +116,7 @@ class SegmentForm(FlaskForm):
 class CustomFieldForm(FlaskForm):
     name = StringField(_l("Field name"), validators=[DataRequired(message=_l("Give the field a name.")),
                                                      Length(max=120)])
-    kind = SelectField(_l("Type"), choices=[(k, CUSTOM_KIND_LABELS[k]) for k in CUSTOM_KINDS])
+    kind = SelectField(_l("Type"), choices=select_choices([(k, CUSTOM_KIND_LABELS[k]) for k in CUSTOM_KINDS]))
     choices = TextAreaField(_l("Choices (one per line)"))
 
     def validate_choices(self, field):
@@ -124,7 +126,7 @@ class CustomFieldForm(FlaskForm):
 
 class InterestForm(FlaskForm):
     name = StringField(_l("Interest"), validators=[DataRequired(message=_l("Name the interest.")), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[(k, INTEREST_KIND_LABELS[k]) for k in INTEREST_KINDS])
+    kind = SelectField(_l("Kind"), choices=select_choices([(k, INTEREST_KIND_LABELS[k]) for k in INTEREST_KINDS]))
 
 
 class TagForm(FlaskForm):

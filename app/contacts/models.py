@@ -14,6 +14,9 @@ from app.core.db import BaseModel, utcnow
 from app.core.translated import NamesField, in_language
 
 STAGES = ("prospect", "new", "active", "lapsing", "lapsed", "returned")
+# The stage of a card made only so a staff account receives the internal lists: not a
+# lifecycle stage (never offered, counted or listed), so staff are not "prospects".
+STAFF_STAGE = "staff"
 CLASSES = ("A", "B", "C")
 RELATIONS = ("member", "contact", "family", "partner")  # member of, contact person at, family of, partner
 INTEREST_KINDS = ("subject", "genre", "programme")

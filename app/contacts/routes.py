@@ -18,6 +18,7 @@ from app.contacts.forms import (CHANNEL_LABELS, CUSTOM_KIND_LABELS, INTEREST_KIN
                                 OrganisationForm, PersonForm, ReminderForm, SegmentForm, TagForm)
 from app.contacts.models import (CLASSES, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest, Link,
                                  Organisation, Person, PersonInterest, PersonTag, Reminder, Segment, Tag)
+from app.core.choices import select_choices
 from app.core import timeline
 from app.core.audit import record_audit
 from app.core.i18n import LANGUAGE_NAMES
@@ -118,8 +119,8 @@ def find():
 # --- the card ----------------------------------------------------------------------
 
 def _person_form_choices(form: PersonForm) -> None:
-    form.tags.choices = [(t.id, t.label) for t in services.tag_choices()]
-    form.interests.choices = [(i.id, i.label) for i in services.interest_choices()]
+    form.tags.choices = select_choices([(t.id, t.label) for t in services.tag_choices()])
+    form.interests.choices = select_choices([(i.id, i.label) for i in services.interest_choices()])
 
 
 def _custom_from_request(fields, current: dict | None = None) -> tuple[dict, dict]:

@@ -10,7 +10,7 @@ import phonenumbers
 from flask import current_app, has_app_context
 from peewee import SQL, CharField, fn
 
-from app.contacts.models import (BUILTIN_GROUPS, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest,  # noqa: F401
+from app.contacts.models import (BUILTIN_GROUPS, STAFF_STAGE, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest,  # noqa: F401
                                  Link, Organisation, Person, PersonInterest, PersonSearchTerm, PersonTag,
                                  Reminder, Tag, digits, fold, prefix_bounds)
 from app.contacts.models import CLASSES, _CJK as CJK
@@ -320,7 +320,7 @@ def list_filters(args) -> dict:
     q = (args.get("q") or "").strip()[:200]
     if q:
         found["q"] = q
-    if args.get("stage") in STAGES:
+    if args.get("stage") in STAGES or args.get("stage") == STAFF_STAGE:
         found["stage"] = args["stage"]
     for key in ("tag", "group"):
         value = (args.get(key) or "").strip()
@@ -354,7 +354,9 @@ def people_list_query(args):
         query = query.where(Person.stage == filters["stage"])
     elif filters.get("lapsed") != "1" and not archived and "q" not in filters:
         # A name typed finds a lapsed person too: someone looked for is someone back.
-        query = query.where(Person.stage != "lapsed")
+        query = query.where(Person.stage.not_in(("lapsed", STAFF_STAGE)))
+    else:  # staff accounts' cards only when asked for (stage=staff)
+        query = query.where(Person.stage != STAFF_STAGE)
     for key in ("tag", "group"):
         if key in filters:
             query = query.where(Person.id.in_(PersonTag.select(PersonTag.person)

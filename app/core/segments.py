@@ -17,7 +17,7 @@ import datetime
 from flask_babel import gettext as _
 from peewee import fn
 
-from app.contacts.models import Consent, CustomValue, Person, PersonInterest, PersonTag, Segment
+from app.contacts.models import STAFF_STAGE, Consent, CustomValue, Person, PersonInterest, PersonTag, Segment
 from app.core.clock import local_today
 from app.core.db import utcnow
 from app.core.inputs import bounded_int
@@ -151,7 +151,7 @@ def apply_filters(query, filters: dict):
 def people_in_segment(segment=None):
     """A query of the non-archived people a segment matches (all of them for None).
     Accepts a Segment, its id, or None; an unknown id raises Segment.DoesNotExist."""
-    query = Person.select().where(Person.archived_at.is_null())
+    query = Person.select().where(Person.archived_at.is_null(), Person.stage != STAFF_STAGE)
     if segment is None:
         return query
     if not isinstance(segment, Segment):
@@ -161,7 +161,8 @@ def people_in_segment(segment=None):
 
 def count_matching(filters: dict) -> int:
     """How many non-archived people these filters match right now."""
-    return apply_filters(Person.select(Person.id).where(Person.archived_at.is_null()), filters).count()
+    return apply_filters(Person.select(Person.id).where(Person.archived_at.is_null(), Person.stage != STAFF_STAGE),
+                         filters).count()
 
 
 # Pillars that keep a segment for later (a draft or scheduled newsletter) register

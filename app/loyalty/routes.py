@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 from flask_babel import get_locale, gettext as _, ngettext
 
 from app.contacts.models import Person
+from app.core.choices import select_choices
 from app.core.audit import record_audit
 from app.core.clock import local_today
 from app.core.db import write_transaction
@@ -66,7 +67,7 @@ def _rule_choices(user) -> list[tuple[str, str]]:
 
 def _panel(person, form=None, message=None, error=None):
     form = form or AwardForm(formdata=None)
-    form.rule.choices = _rule_choices(g.user)
+    form.rule.choices = select_choices(_rule_choices(g.user))
     return {"person": person, "standing": services.standing_of(person), "award_form": form,
             "panel_message": message, "panel_error": error}
 
@@ -77,7 +78,7 @@ def _person_page(person, *, award_form=None, correction_form=None, redeem_form=N
     redeem_form = redeem_form or RedeemForm(formdata=None)
     rewards = list(services.available_rewards())
     language = _language()
-    redeem_form.reward.choices = [(r.id, f"{r.name_in(language)} — {r.cost}") for r in rewards]
+    redeem_form.reward.choices = select_choices([(r.id, f"{r.name_in(language)} — {r.cost}") for r in rewards])
     return render("loyalty/person.html", "loyalty/_card_panel.html", **context,
                   history=services.history_of(person), rewards=rewards, language=language,
                   balance=standing["balance"], redeem_form=redeem_form,
@@ -125,7 +126,7 @@ def award(person_id):
     """Award points by a rule in one step; htmx gets the refreshed panel back."""
     person = _person(person_id)
     form = AwardForm()
-    form.rule.choices = _rule_choices(g.user)
+    form.rule.choices = select_choices(_rule_choices(g.user))
     error = None
     if form.validate_on_submit():
         try:
@@ -225,9 +226,9 @@ def _segment_choices():
 
 def _bulk_form(form=None):
     form = form or BulkAwardForm(formdata=None)
-    form.rule.choices = [(code, _rule_label(code, rule))
-                         for code, rule in services.earning_rules().items() if rule.active and rule.points > 0]
-    form.segment.choices = _segment_choices()
+    form.rule.choices = select_choices([(code, _rule_label(code, rule))
+                         for code, rule in services.earning_rules().items() if rule.active and rule.points > 0])
+    form.segment.choices = select_choices(_segment_choices())
     return form
 
 

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.contacts.forms import STAGE_LABELS
 from app.contacts.models import STAGES
+from app.core.choices import select_choices
 from app.core.translated import names_fields, names_from_form
 from app.memberships.models import CONCESSIONS, METHODS
 
@@ -94,13 +95,14 @@ class RenewForm(CurrencyMixin, FlaskForm):
                                   validators=[DataRequired(_l("Choose a membership type."))])
     starts_on = DateField(_l("From"), validators=[InputRequired(_l("Enter the first day."))])
     ends_on = DateField(_l("Until (empty: open-ended)"), validators=[Optional()])
-    concession = SelectField(_l("Concession"), default="", choices=[("", _l("None"))] + [
-        (code, CONCESSION_LABELS[code]) for code in CONCESSIONS])
+    concession = SelectField(_l("Concession"), default="", choices=select_choices([("", _l("None"))] + [
+        (code, CONCESSION_LABELS[code]) for code in CONCESSIONS]))
     fee = _fee_field(_l("Fee paid"))
     currency = StringField(_l("Currency"), validators=[
         DataRequired(_l("Enter a currency code such as EUR or HUF.")),
         Regexp(r"^[A-Za-z]{3}$", message=_l("Enter a three-letter currency code such as EUR or HUF."))])
-    method = SelectField(_l("Paid by"), default="cash", choices=[(m, METHOD_LABELS[m]) for m in METHODS])
+    method = SelectField(_l("Paid by"), default="cash", choices=select_choices(
+        (m, METHOD_LABELS[m]) for m in METHODS))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
     def validate_ends_on(self, field):
@@ -115,8 +117,9 @@ class CancelForm(FlaskForm):
 
 
 class PinForm(FlaskForm):
-    stage = SelectField(_l("Stage"), default="", choices=[("", _l("Automatic (from the memberships)"))] + [
-        (s, STAGE_LABELS[s]) for s in STAGES])
+    stage = SelectField(_l("Stage"), default="", choices=select_choices(
+        [("", _l("Automatic (from the memberships)"))] + [
+        (s, STAGE_LABELS[s]) for s in STAGES]))
 
 
 class RenewalRequestForm(FlaskForm):

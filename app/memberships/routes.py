@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from app.contacts.forms import STAGE_LABELS
 from app.contacts.models import Person
+from app.core.choices import select_choices
 from app.core.audit import record_audit
 from app.core.clock import local_today
 from app.core.rendering import render, wants_fragment
@@ -188,7 +189,7 @@ def _renew_form(person, periods, form=None):
             "membership_type": defaults["type"].id if defaults["type"] else None,
             "starts_on": defaults["starts_on"], "ends_on": defaults["ends_on"], "fee": defaults["fee"],
             "currency": defaults["currency"], "method": defaults["method"], "concession": defaults["concession"] or ""})
-    form.membership_type.choices = _type_choices()
+    form.membership_type.choices = select_choices(_type_choices())
     return form
 
 
@@ -264,7 +265,7 @@ def cancel_confirm(period_id):
     """Ask for a reason before cancelling (works without JavaScript)."""
     period = _get(MembershipPeriod, period_id)
     form = CancelForm(formdata=None)
-    form.reason.choices = [(r.id, r.name_in()) for r in services.cancellation_reasons(active_only=True)]
+    form.reason.choices = select_choices([(r.id, r.name_in()) for r in services.cancellation_reasons(active_only=True)])
     return render("memberships/cancel.html", period=period, form=form)
 
 
@@ -273,7 +274,7 @@ def cancel_confirm(period_id):
 def cancel(period_id):
     period = _get(MembershipPeriod, period_id)
     form = CancelForm()
-    form.reason.choices = [(r.id, r.name_in()) for r in services.cancellation_reasons(active_only=True)]
+    form.reason.choices = select_choices([(r.id, r.name_in()) for r in services.cancellation_reasons(active_only=True)])
     reason = CancellationReason.get_or_none(CancellationReason.id == form.reason.data,
                                             CancellationReason.active == True)  # noqa: E712
     if not form.validate_on_submit() or reason is None:

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 
 from app.contacts.models import Person
+from app.core.choices import select_choices
 from app.core.rendering import render, wants_fragment
 from app.core.security import role_required
 from app.newsletters import services
@@ -29,7 +30,7 @@ def _panel(person: Person, form: DeskSubscriptionForm | None = None, message: st
     form = form or DeskSubscriptionForm(formdata=None)
     for field in (form.newsletter_list, form.subscribed, form.source):
         field.id = f"desk-{field.name.replace('_', '-')}"  # the consent panel beside it has a "source" too
-    form.newsletter_list.choices = [(nl.id, nl.name_in(language)) for nl in lists]
+    form.newsletter_list.choices = select_choices([(nl.id, nl.name_in(language)) for nl in lists])
     rows = [{"list": nl, "name": nl.name_in(language), "subscription": current.get(nl.id)} for nl in lists]
     return render("newsletters/card_panel.html", "newsletters/_card_panel.html", person=person, rows=rows,
                   form=form, panel_message=message, panel_error=error), status
@@ -47,7 +48,7 @@ def card_panel(person_id):
 def change_subscription(person_id):
     person = _person_or_404(person_id)
     form = DeskSubscriptionForm()
-    form.newsletter_list.choices = [(nl.id, nl.slug) for nl in NewsletterList.signup_choices()]
+    form.newsletter_list.choices = select_choices([(nl.id, nl.slug) for nl in NewsletterList.signup_choices()])
     if not form.validate_on_submit():
         # htmx swaps only 2xx answers, so the panel with its messages comes back as 200.
         return _panel(person, form, error=_("Pick a list and how the person asked."),

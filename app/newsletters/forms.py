@@ -13,6 +13,7 @@ from wtforms import (BooleanField, DateTimeLocalField, EmailField, SelectField, 
                      StringField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from app.core.choices import select_choices
 from app.core.db import utcnow
 from app.core.i18n import LANGUAGE_NAMES
 from app.settings import SUPPORTED_LANGUAGES
@@ -21,7 +22,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def language_choices():
-    return list(LANGUAGE_NAMES.items())
+    return select_choices(LANGUAGE_NAMES.items())
 
 
 class CheckboxesField(SelectMultipleField):
@@ -48,10 +49,10 @@ class ListForm(FlaskForm):
         DataRequired(_l("Give the list a short name for links.")), Length(max=60),
     ])
     default_language = SelectField(_l("Default language"), choices=language_choices, default="en")
-    visibility = SelectField(_l("Who can subscribe"), choices=[
+    visibility = SelectField(_l("Who can subscribe"), choices=select_choices([
         ("public", _l("Public: anyone can subscribe")),
         ("internal", _l("Internal: staff bulletin, only users receive it")),
-    ])
+    ]))
     public_archive = BooleanField(_l("Show sent issues in a public archive"))
 
     def validate_slug(self, field):
@@ -161,5 +162,6 @@ class DeskSubscriptionForm(FlaskForm):
     """Staff subscribe or unsubscribe a patron to one list from the card, saying how they asked."""
 
     newsletter_list = SelectField(_l("List"), coerce=int, validate_choice=True)
-    subscribed = SelectField(_l("Change"), choices=[("1", _l("Subscribe")), ("0", _l("Unsubscribe"))])
-    source = SelectField(_l("Received"), choices=[("desk", _l("At the desk")), ("phone", _l("By phone"))])
+    subscribed = SelectField(_l("Change"), choices=select_choices([("1", _l("Subscribe")), ("0", _l("Unsubscribe"))]))
+    source = SelectField(_l("Received"), choices=select_choices(
+        [("desk", _l("At the desk")), ("phone", _l("By phone"))]))

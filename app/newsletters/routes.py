@@ -10,6 +10,7 @@ from peewee import fn
 
 from app import csrf
 from app.contacts.models import Person
+from app.core.choices import select_choices
 from app.core.confirm import require_confirmation
 from app.core.inputs import page_number
 from app.core.rendering import render
@@ -172,8 +173,8 @@ def update_list(list_id):
 
 def _issue_form(**kwargs) -> IssueForm:
     form = IssueForm(**kwargs)
-    form.lists.choices = _list_choices()
-    form.segment.choices = _segment_choices()
+    form.lists.choices = select_choices(_list_choices())
+    form.segment.choices = select_choices(_segment_choices())
     return form
 
 
@@ -347,7 +348,7 @@ def cancel(issue_id):
 
 def _subscribe_form(**kwargs) -> SubscribeForm:
     form = SubscribeForm(**kwargs)
-    form.lists.choices = _list_choices("public")
+    form.lists.choices = select_choices(_list_choices("public"))
     return form
 
 
@@ -404,7 +405,7 @@ def confirm(token):
 def _preferences_form(person: Person, **kwargs) -> PreferencesForm:
     form = PreferencesForm(**kwargs)
     language = _language()
-    form.lists.choices = [(nl.id, nl.name_in(language)) for nl in services.preference_lists(person)]
+    form.lists.choices = select_choices([(nl.id, nl.name_in(language)) for nl in services.preference_lists(person)])
     return form
 
 

@@ -21,7 +21,7 @@ from flask import current_app
 from peewee import fn
 
 from app.auth.models import User
-from app.contacts.models import Consent, Person, Segment
+from app.contacts.models import STAFF_STAGE, Consent, Person, Segment
 from app.contacts.consents import register_topic_prefix
 from app.contacts.services import find_or_create_person, record_consent
 from app.core.audit import record_audit
@@ -105,7 +105,9 @@ def sync_staff_subscriptions(newsletter_list: NewsletterList) -> int:
     """Every active user receives an internal list unless they left it; returns how many were added."""
     added = 0
     for user in User.select().where(User.active == True):  # noqa: E712
-        person, _ = find_or_create_person(email=user.email, first_name=user.name, language=user.language)
+        # A card found (a member who also works here) keeps its stage; a new one is a staff card.
+        person, _ = find_or_create_person(email=user.email, first_name=user.name, language=user.language,
+                                          stage=STAFF_STAGE)
         _, created = Subscription.get_or_create(
             person=person, newsletter_list=newsletter_list,
             defaults={"status": "active", "source": "staff-account", "confirmed_at": utcnow()})

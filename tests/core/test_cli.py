@@ -13,12 +13,14 @@ import pytest
 from tests.conftest import free_port
 
 KITH = os.path.join(os.path.dirname(sys.executable), "kith")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture
 def instance(tmp_path, monkeypatch):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KITH_")}
-    env.update(KITH_INSTANCE_PATH=str(tmp_path / "instance"), KITH_SECRET_KEY="cli-test-secret-key-123456")
+    env.update(KITH_INSTANCE_PATH=str(tmp_path / "instance"), KITH_SECRET_KEY="cli-test-secret-key-123456",
+               PYTHONPATH=ROOT)  # this checkout's code, whatever the venv has installed
     return tmp_path, env
 
 
@@ -115,14 +117,31 @@ def test_serve_runs_web_and_worker_in_one_process(instance):
     assert "kith create-admin" in output  # the first run says how to create the first admin
 
 
-def test_demo_adds_sample_users_and_is_safe_to_repeat(instance):
+def _row_counts(path) -> dict:
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite_%'")]
+        return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def test_demo_adds_sample_users_and_is_safe_to_repeat(instance, smtp_server):
+    sink, smtp_port = smtp_server
+    sink.clear()
     folder, env = instance
+    env = dict(env, KITH_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
     first = kith(env, "demo", cwd=folder)
     assert first.returncode == 0, first.stderr
     assert "users: 5 added" in first.stdout
+    assert len(first.stdout.splitlines()) <= 10 and first.stderr.strip() == ""  # a few summary lines
+    counts = _row_counts(folder / "instance" / "kith.db")
+    assert counts["person"] >= 300 and counts["subscription"] > 0
     again = kith(env, "demo", cwd=folder)
     assert again.returncode == 0, again.stderr
     assert "users: 0 added" in again.stdout
+    # Nothing twice: every table holds as many rows as after the first run.
+    assert _row_counts(folder / "instance" / "kith.db") == counts
+    # SMTP was configured, yet the demo's mail stayed in the outbox.
+    assert sink.envelopes == []
     with sqlite3.connect(folder / "instance" / "kith.db") as conn:
         languages = {row[0] for row in conn.execute("SELECT language FROM user")}
     assert languages == {"en", "hu", "fa", "ru", "zh"}
