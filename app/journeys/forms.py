@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
+from app.core.choices import select_choices
 from app.core.translated import names_fields, names_from_form
 from app.journeys.models import GOALS, STEP_KINDS, TRIGGERS
 from app.journeys.services import unknown_placeholders
@@ -21,11 +22,11 @@ OUTCOME_LABELS = {"sent": _l("sent"), "skipped": _l("skipped"), "task": _l("task
 
 
 class JourneyForm(FlaskForm):
-    trigger = SelectField(_l("Trigger"), choices=[(t, TRIGGER_LABELS[t]) for t in TRIGGERS])
+    trigger = SelectField(_l("Trigger"), choices=select_choices((t, TRIGGER_LABELS[t]) for t in TRIGGERS))
     trigger_days = IntegerField(_l("N days"), default=0, validators=[
         Optional(), NumberRange(min=0, max=3650, message=_l("Enter a number of days from 0 to 3650."))])
     segment_id = SelectField(_l("Only people in this segment"), coerce=int, default=0)
-    goal = SelectField(_l("Goal that takes a person out"), choices=[(g, GOAL_LABELS[g]) for g in GOALS])
+    goal = SelectField(_l("Goal that takes a person out"), choices=select_choices((g, GOAL_LABELS[g]) for g in GOALS))
     active = BooleanField(_l("Active"))
 
     def validate(self, extra_validators=None):
@@ -40,7 +41,7 @@ names_fields(JourneyForm)
 
 
 class StepForm(FlaskForm):
-    kind = SelectField(_l("Step"), choices=[(k, STEP_LABELS[k]) for k in STEP_KINDS])
+    kind = SelectField(_l("Step"), choices=select_choices((k, STEP_LABELS[k]) for k in STEP_KINDS))
     days = IntegerField(_l("Days to wait"), default=0, validators=[
         Optional(), NumberRange(min=0, max=3650, message=_l("Enter a number of days from 0 to 3650."))])
     assignee = SelectField(_l("Task for"), coerce=int, default=0)

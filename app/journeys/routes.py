@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app.auth.models import User
 from app.contacts.models import Segment
 from app.core.audit import record_audit
+from app.core.choices import select_choices
 from app.core.rendering import render
 from app.core.security import role_required
 from app.core.translated import names_from_form, names_into_form
@@ -27,17 +28,17 @@ def _get(model, item_id):
 
 def _journey_form(formdata=...):
     form = JourneyForm() if formdata is ... else JourneyForm(formdata=None)
-    form.segment_id.choices = [(0, _("Everyone the trigger picks out"))] + [
-        (s.id, s.name) for s in Segment.select().order_by(Segment.name)]
+    form.segment_id.choices = select_choices([(0, _("Everyone the trigger picks out"))] + [
+        (s.id, s.name) for s in Segment.select().order_by(Segment.name)])
     return form
 
 
 def _step_form(formdata=...):
     form = StepForm() if formdata is ... else StepForm(formdata=None)
-    form.assignee.choices = [(0, _("Whoever looks after the person's membership"))] + [
+    form.assignee.choices = select_choices([(0, _("Whoever looks after the person's membership"))] + [
         (u.id, u.display_name)
         for u in User.select().where(User.active == True, User.role.in_(["staff", "admin", "volunteer"]))  # noqa: E712
-        .order_by(User.id)]
+        .order_by(User.id)])
     return form
 
 

@@ -140,7 +140,7 @@ class Staff(KithUser):
     def card(self):
         if not self.signed_in_or_retry():
             return
-        self.get(f"/people/{random.randint(1, PEOPLE)}", "@example.org", name="/people/[id]")
+        self.get(f"/people/{random.randint(1, PEOPLE)}", 'id="card-summary"', name="/people/[id]")
 
     @task(1)
     def live_find(self):
