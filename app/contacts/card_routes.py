@@ -16,7 +16,8 @@ from app.contacts import services
 from app.contacts.forms import CardNoteForm, LinkForm, ReminderForm
 from app.contacts.models import (ContactPoint, CustomField, CustomValue, Interest, Link, Organisation, Person,
                                  PersonInterest, PersonTag, Reminder, Tag)
-from app.contacts.routes import _labels, _person_or_404, bp
+from app.contacts.routes import _labels, bp
+from app.core.db import get_or_404
 from app.core.choices import select_choices
 from app.core import timeline
 from app.core.clock import local_now, local_today
@@ -86,7 +87,7 @@ def card_context(person: Person, note_form: CardNoteForm | None = None) -> dict:
 @role_required("volunteer")
 def show(person_id):
     """The card: the summary, the log form and the timeline (filtered by kind and channel)."""
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     return render("contacts/show.html", **card_context(person))
 
 
@@ -124,7 +125,7 @@ def _check_times(form: CardNoteForm) -> bool:
 def card_log(person_id):
     """Log an interaction from the card, maybe backdated, maybe with a follow-up reminder.
     htmx gets the refreshed timeline in place; a plain form post goes back to the timeline."""
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     form = _unique_ids(CardNoteForm(), "log")
     valid = form.validate_on_submit()
     valid = _check_times(form) and valid
@@ -172,7 +173,7 @@ def _typed_name() -> str:
 @role_required("volunteer")
 def chip_add_tag(person_id):
     """Put a tag on the card: an existing one by its name in any language; staff may create a new one."""
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     name = _typed_name()
     if not name:
         return _chips_answer(person, error=_("Type a tag."), status=400)
@@ -191,7 +192,7 @@ def chip_add_tag(person_id):
 @bp.post("/people/<int:person_id>/tags/<int:tag_id>/remove")
 @role_required("volunteer")
 def chip_remove_tag(person_id, tag_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     tag = Tag.get_or_none(Tag.id == tag_id) or abort(404)
     services.remove_tag(person, tag)
     return _chips_answer(person, message=_("Tag “%(name)s” removed.", name=tag.label))
@@ -201,7 +202,7 @@ def chip_remove_tag(person_id, tag_id):
 @role_required("volunteer")
 def chip_add_interest(person_id):
     """Add one of the managed interests (admins keep that list in the settings)."""
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     name = _typed_name()
     interest = services.find_interest(name) if name else None
     if interest is None:
@@ -214,7 +215,7 @@ def chip_add_interest(person_id):
 @bp.post("/people/<int:person_id>/interests/<int:interest_id>/remove")
 @role_required("volunteer")
 def chip_remove_interest(person_id, interest_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     interest = Interest.get_or_none(Interest.id == interest_id) or abort(404)
     services.remove_interest(person, interest)
     return _chips_answer(person, message=_("Interest “%(name)s” removed.", name=interest.label))
@@ -224,7 +225,7 @@ def chip_remove_interest(person_id, interest_id):
 @role_required("volunteer")
 def suggest(person_id, vocab):
     """Autocomplete for the chip inputs: the options of the datalist, narrowed to what is typed."""
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     if vocab not in ("tags", "interests"):
         abort(404)
     typed = " ".join(request.args.get("name", "").split()).casefold()[:120]
@@ -283,7 +284,7 @@ def section_page(person: Person, name: str, status: int = 200, **forms):
 @role_required("volunteer")
 def section(person_id, name):
     """A section of the card (details, links, reminders, complaints), loaded when opened."""
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     if name not in SECTIONS:
         abort(404)
     if not has_role(g.user, SECTIONS[name][0]):

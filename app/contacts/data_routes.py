@@ -23,6 +23,7 @@ from app.contacts.readable_tables import describe_consents, stored_card_values
 from app.contacts.data_models import ImportFile, ImportJob, ImportRowReport
 from app.auth.models import User
 from app.contacts.models import Consent, CustomField, Interest, Person, Segment, Tag
+from app.core.db import get_or_404
 from app.core.choices import select_choices
 from app.core import audit, readable
 from app.contacts.consents import FORM_SOURCES, SOURCE_LABELS
@@ -41,12 +42,6 @@ bp = Blueprint("contacts_data", __name__)
 
 PER_PAGE = 25
 
-
-def _person_or_404(person_id: int) -> Person:
-    person = Person.get_or_none(Person.id == person_id)
-    if person is None:
-        abort(404)
-    return person
 
 
 def person_url(person_id: int) -> str | None:
@@ -141,8 +136,8 @@ def duplicate_review():
 @bp.post("/contacts/duplicates/distinct")
 @role_required("staff")
 def mark_distinct():
-    a = _person_or_404(request.form.get("a", type=int) or 0)
-    b = _person_or_404(request.form.get("b", type=int) or 0)
+    a = get_or_404(Person, request.form.get("a", type=int) or 0)
+    b = get_or_404(Person, request.form.get("b", type=int) or 0)
     duplicates.mark_distinct(a, b, by=g.user)
     flash(_("%(a)s and %(b)s will no longer be proposed as duplicates.",
             a=a.display_name, b=b.display_name), "success")
@@ -164,8 +159,8 @@ def _merge_rows(a: Person, b: Person):
 @bp.get("/contacts/merge")
 @role_required("staff")
 def merge_form():
-    a = _person_or_404(request.args.get("a", type=int) or 0)
-    b = _person_or_404(request.args.get("b", type=int) or 0)
+    a = get_or_404(Person, request.args.get("a", type=int) or 0)
+    b = get_or_404(Person, request.args.get("b", type=int) or 0)
     if a.id == b.id:
         abort(404)
     counts = _related_counts([a.id, b.id])
@@ -197,8 +192,8 @@ def _related_counts(ids: list[int]) -> dict:
 @role_required("staff")
 def merge():
     form = FlaskForm()
-    a = _person_or_404(request.form.get("a", type=int) or 0)
-    b = _person_or_404(request.form.get("b", type=int) or 0)
+    a = get_or_404(Person, request.form.get("a", type=int) or 0)
+    b = get_or_404(Person, request.form.get("b", type=int) or 0)
     keep = request.form.get("keep", "a")
     if not form.validate_on_submit() or keep not in ("a", "b") or a.id == b.id:
         flash(_("Choose which card to keep."), "error")
@@ -463,13 +458,13 @@ def _panel(person, form=None, status=200):
 @role_required("staff")
 def card_panel(person_id):
     """Consents, possible duplicates and privacy actions for one card."""
-    return _panel(_person_or_404(person_id))
+    return _panel(get_or_404(Person, person_id))
 
 
 @bp.post("/contacts/people/<int:person_id>/consents")
 @role_required("staff")
 def add_consent(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     form = ConsentForm()
     if form.validate_on_submit():
         consent = record_consent(person, form.topic.data.strip(), form.granted.data == "yes",
@@ -486,7 +481,7 @@ def add_consent(person_id):
 @bp.get("/contacts/people/<int:person_id>/data")
 @role_required("staff")
 def person_data(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     sections = privacy.show_person(person, by=g.user)
     return render("contacts/data/person_data.html", person=person, sections=sections)
 
@@ -494,7 +489,7 @@ def person_data(person_id):
 @bp.get("/contacts/people/<int:person_id>/data.json")
 @role_required("staff")
 def person_data_json(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     data = privacy.export_person(person, by=g.user, form="json")
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     return Response(body, mimetype="application/json",
@@ -504,14 +499,14 @@ def person_data_json(person_id):
 @bp.get("/contacts/people/<int:person_id>/erase")
 @role_required("staff")
 def erase_form(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     return render("contacts/data/erase.html", person=person, form=EraseForm())
 
 
 @bp.post("/contacts/people/<int:person_id>/erase")
 @role_required("staff")
 def erase(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     form = EraseForm()
     if person.erased_at:
         flash(_("This person's data was already erased."), "error")

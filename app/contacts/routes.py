@@ -18,6 +18,7 @@ from app.contacts.forms import (CHANNEL_LABELS, CUSTOM_KIND_LABELS, INTEREST_KIN
                                 OrganisationForm, PersonForm, ReminderForm, SegmentForm, TagForm)
 from app.contacts.models import (CLASSES, STAGES, ContactPoint, Consent, CustomField, CustomValue, Interest, Link,
                                  Organisation, Person, PersonInterest, PersonTag, Reminder, Segment, Tag)
+from app.core.db import get_or_404
 from app.core.choices import select_choices
 from app.core import timeline
 from app.core.audit import record_audit
@@ -58,12 +59,6 @@ def consent_source(source) -> str:
 PER_PAGE = 25
 TIMELINE_PAGE = 50
 
-
-def _person_or_404(person_id: int) -> Person:
-    person = Person.get_or_none(Person.id == person_id)
-    if person is None:
-        abort(404)
-    return person
 
 
 def _labels():
@@ -198,7 +193,7 @@ def create():
 @bp.get("/people/<int:person_id>/edit")
 @role_required("staff")
 def edit(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     form = PersonForm(obj=person, formdata=None)
     _person_form_choices(form)
     form.person_class.data = person.person_class or ""
@@ -216,13 +211,13 @@ def edit(person_id):
 @bp.post("/people/<int:person_id>")
 @role_required("staff")
 def update(person_id):
-    return _save(_person_or_404(person_id))
+    return _save(get_or_404(Person, person_id))
 
 
 @bp.post("/people/<int:person_id>/archive")
 @role_required("staff")
 def archive(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     require_confirmation(_("Archive this card?"), button=_("Archive"), details=[person.display_name],
                          cancel_url=url_for("contacts.show", person_id=person.id))
     services.archive_person(person)
@@ -233,7 +228,7 @@ def archive(person_id):
 @bp.post("/people/<int:person_id>/restore")
 @role_required("staff")
 def restore(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     services.restore_person(person)
     flash(_("Card restored."), "success")
     return redirect(url_for("contacts.show", person_id=person.id), 303)
@@ -245,7 +240,7 @@ def restore(person_id):
 @role_required("volunteer")
 def log(person_id):
     """Add an interaction to the timeline (card page and quick log)."""
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     form = NoteForm()
     if form.validate_on_submit():
         confidential = form.confidential.data == "1" and has_role(g.user, "staff")
@@ -271,7 +266,7 @@ def log(person_id):
 @role_required("volunteer")
 def older_entries(person_id):
     """Older timeline entries, a page at a time ("Show older")."""
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     offset = int_arg("offset", 0, 0, MAX_PAGE * 100)
     filters = timeline_filters(request.args)
     entries = list(timeline.entries_for(person, g.user, limit=TIMELINE_PAGE + 1, offset=offset, **filters))
@@ -286,7 +281,7 @@ def quick_log():
     """The volunteer's phone page: find a person, pick a channel, write a note."""
     person = None
     if request.args.get("person", type=int):
-        person = _person_or_404(request.args.get("person", type=int))
+        person = get_or_404(Person, request.args.get("person", type=int))
     form = NoteForm(formdata=None, channel=services.last_channel(g.user))
     return render("contacts/quick_log.html", "contacts/_quick_log_form.html", person=person, form=form, **_labels())
 
@@ -296,7 +291,7 @@ def quick_log():
 @bp.post("/people/<int:person_id>/links")
 @role_required("staff")
 def add_link(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     form = LinkForm()
     form.organisation.choices = []
     org = Organisation.get_or_none(Organisation.id == int(form.organisation.data)) \
@@ -375,7 +370,7 @@ def organisation(org_id):
 @bp.post("/people/<int:person_id>/reminders")
 @role_required("volunteer")
 def add_reminder(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     form = ReminderForm()
     form.assignee.choices = []
     assignee = User.get_or_none(User.id == form.assignee.data, User.active == True) if form.assignee.data else None  # noqa: E712

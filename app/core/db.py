@@ -11,6 +11,7 @@ import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from flask import abort
 from peewee import DatabaseProxy, Model, SqliteDatabase
 from playhouse.migrations import Runner
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
@@ -89,6 +90,15 @@ def init_database(url: str):
         _POOLS.pop(next((u for u, p in _POOLS.items() if p is previous), ""), None)
     db.initialize(database)
     return database
+
+
+def get_or_404(model, item_id: int):
+    """The row of `model` with this id, else the 404 page (the id converter already
+    keeps URL ids within the database's integer range)."""
+    item = model.get_or_none(model.id == item_id)
+    if item is None:
+        abort(404)
+    return item
 
 
 def is_sqlite() -> bool:

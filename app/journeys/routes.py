@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.contacts.models import Segment
+from app.core.db import get_or_404
 from app.core.audit import record_audit
 from app.core.choices import select_choices
 from app.core.rendering import render
@@ -18,12 +19,6 @@ from app.journeys.models import PLACEHOLDER_HELP, TRIGGERS_WITH_DAYS, Journey, J
 
 bp = Blueprint("journeys", __name__)
 
-
-def _get(model, item_id):
-    item = model.get_or_none(model.id == item_id)
-    if item is None:
-        abort(404)
-    return item
 
 
 def _journey_form(formdata=...):
@@ -87,7 +82,7 @@ def create():
 @bp.get("/journeys/<int:journey_id>")
 @role_required("staff")
 def show(journey_id):
-    journey = _get(Journey, journey_id)
+    journey = get_or_404(Journey, journey_id)
     steps = list(JourneyStep.select().where(JourneyStep.journey == journey).order_by(JourneyStep.position))
     return render("journeys/show.html", journey=journey, steps=steps, step_form=_step_form(None), **_labels())
 
@@ -95,7 +90,7 @@ def show(journey_id):
 @bp.get("/journeys/<int:journey_id>/edit")
 @role_required("staff")
 def edit(journey_id):
-    journey = _get(Journey, journey_id)
+    journey = get_or_404(Journey, journey_id)
     form = _journey_form(None)
     form.process(obj=journey)
     form.segment_id.data = journey.segment_id or 0
@@ -106,7 +101,7 @@ def edit(journey_id):
 @bp.post("/journeys/<int:journey_id>")
 @role_required("staff")
 def update(journey_id):
-    journey = _get(Journey, journey_id)
+    journey = get_or_404(Journey, journey_id)
     form = _journey_form()
     if not form.validate_on_submit():
         return render("journeys/form.html", form=form, journey=journey), 400
@@ -119,7 +114,7 @@ def update(journey_id):
 @bp.post("/journeys/<int:journey_id>/steps")
 @role_required("staff")
 def step_create(journey_id):
-    journey = _get(Journey, journey_id)
+    journey = get_or_404(Journey, journey_id)
     form = _step_form()
     if not form.validate_on_submit():
         steps = list(JourneyStep.select().where(JourneyStep.journey == journey).order_by(JourneyStep.position))
@@ -136,7 +131,7 @@ def step_create(journey_id):
 @bp.post("/journeys/<int:journey_id>/steps/<int:step_id>/delete")
 @role_required("staff")
 def step_delete(journey_id, step_id):
-    journey = _get(Journey, journey_id)
+    journey = get_or_404(Journey, journey_id)
     step = JourneyStep.get_or_none(JourneyStep.id == step_id, JourneyStep.journey == journey)
     if step is None:
         abort(404)
@@ -148,5 +143,5 @@ def step_delete(journey_id, step_id):
 @bp.get("/journeys/<int:journey_id>/results")
 @role_required("staff")
 def results(journey_id):
-    journey = _get(Journey, journey_id)
+    journey = get_or_404(Journey, journey_id)
     return render("journeys/results.html", journey=journey, results=services.results(journey), **_labels())

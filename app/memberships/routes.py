@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from app.contacts.forms import STAGE_LABELS
 from app.contacts.models import Person
+from app.core.db import get_or_404
 from app.core.choices import select_choices
 from app.core.audit import record_audit
 from app.core.clock import local_today
@@ -32,12 +33,6 @@ def _refused_messages():
             "already-cancelled": _("This period was already cancelled."),
             "unknown-stage": _("Choose a stage from the list.")}
 
-
-def _get(model, item_id):
-    item = model.get_or_none(model.id == item_id)
-    if item is None:
-        abort(404)
-    return item
 
 
 def _status(code: int) -> int:
@@ -83,7 +78,7 @@ def type_create():
 @bp.get("/memberships/types/<int:type_id>/edit")
 @role_required("admin")
 def type_edit(type_id):
-    membership_type = _get(MembershipType, type_id)
+    membership_type = get_or_404(MembershipType, type_id)
     form = MembershipTypeForm(formdata=None, obj=membership_type)
     names_into_form(form, membership_type.names)
     for code, fee in services.concession_fees(membership_type).items():
@@ -94,7 +89,7 @@ def type_edit(type_id):
 @bp.post("/memberships/types/<int:type_id>")
 @role_required("admin")
 def type_update(type_id):
-    membership_type = _get(MembershipType, type_id)
+    membership_type = get_or_404(MembershipType, type_id)
     form = MembershipTypeForm()
     if not form.validate_on_submit():
         return render("memberships/type_form.html", form=form, membership_type=membership_type), 400
@@ -133,7 +128,7 @@ def reason_create():
 @bp.get("/memberships/reasons/<int:reason_id>/edit")
 @role_required("admin")
 def reason_edit(reason_id):
-    reason = _get(CancellationReason, reason_id)
+    reason = get_or_404(CancellationReason, reason_id)
     form = CancellationReasonForm(formdata=None, obj=reason)
     names_into_form(form, reason.names)
     return render("memberships/reason_form.html", form=form, reason=reason)
@@ -142,7 +137,7 @@ def reason_edit(reason_id):
 @bp.post("/memberships/reasons/<int:reason_id>")
 @role_required("admin")
 def reason_update(reason_id):
-    reason = _get(CancellationReason, reason_id)
+    reason = get_or_404(CancellationReason, reason_id)
     form = CancellationReasonForm()
     if not form.validate_on_submit():
         return render("memberships/reason_form.html", form=form, reason=reason), 400
@@ -214,21 +209,21 @@ def _panel(person, status=200, **kwargs):
 @bp.get("/memberships/people/<int:person_id>")
 @role_required("staff")
 def person(person_id):
-    return _panel(_get(Person, person_id))
+    return _panel(get_or_404(Person, person_id))
 
 
 @bp.get("/memberships/people/<int:person_id>/panel")
 @role_required("staff")
 def panel(person_id):
     """The membership panel on a contact card (it loads itself with htmx)."""
-    return render_template("memberships/_card_panel.html", **_panel_context(_get(Person, person_id)))
+    return render_template("memberships/_card_panel.html", **_panel_context(get_or_404(Person, person_id)))
 
 
 @bp.post("/memberships/people/<int:person_id>/renew")
 @role_required("staff")
 def renew(person_id):
     """Record a renewal (or a first membership) in one step; htmx gets the panel back."""
-    person = _get(Person, person_id)
+    person = get_or_404(Person, person_id)
     form = RenewForm()  # the type is checked below; its choices are only drawn
     membership_type = MembershipType.get_or_none(MembershipType.id == form.membership_type.data,
                                                  MembershipType.active == True)  # noqa: E712
@@ -263,7 +258,7 @@ def _date(value):
 @role_required("staff")
 def cancel_confirm(period_id):
     """Ask for a reason before cancelling (works without JavaScript)."""
-    period = _get(MembershipPeriod, period_id)
+    period = get_or_404(MembershipPeriod, period_id)
     form = CancelForm(formdata=None)
     form.reason.choices = select_choices([(r.id, r.name_in()) for r in services.cancellation_reasons(active_only=True)])
     return render("memberships/cancel.html", period=period, form=form)
@@ -272,7 +267,7 @@ def cancel_confirm(period_id):
 @bp.post("/memberships/periods/<int:period_id>/cancel")
 @role_required("staff")
 def cancel(period_id):
-    period = _get(MembershipPeriod, period_id)
+    period = get_or_404(MembershipPeriod, period_id)
     form = CancelForm()
     form.reason.choices = select_choices([(r.id, r.name_in()) for r in services.cancellation_reasons(active_only=True)])
     reason = CancellationReason.get_or_none(CancellationReason.id == form.reason.data,
@@ -294,7 +289,7 @@ def cancel(period_id):
 @role_required("staff")
 def pin(person_id):
     """Pin a stage by hand, or give the person back to the daily lifecycle."""
-    person = _get(Person, person_id)
+    person = get_or_404(Person, person_id)
     form = PinForm()
     if not form.validate_on_submit():
         return _panel(person, _status(400), error=_("Choose a stage from the list."))

@@ -3,10 +3,11 @@ at the desk or on the phone, through the same subscription and consent services 
 the public pages (registered on the newsletters blueprint)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 
 from app.contacts.models import Person
+from app.core.db import get_or_404
 from app.core.choices import select_choices
 from app.core.rendering import render, wants_fragment
 from app.core.security import role_required
@@ -17,9 +18,6 @@ from app.newsletters.routes import _language, bp
 
 ERRORS = {"no-email": lambda: _("This person has no email address; add one on the card first.")}
 
-
-def _person_or_404(person_id: int) -> Person:
-    return Person.get_or_none(Person.id == person_id) or abort(404)
 
 
 def _panel(person: Person, form: DeskSubscriptionForm | None = None, message: str | None = None,
@@ -40,13 +38,13 @@ def _panel(person: Person, form: DeskSubscriptionForm | None = None, message: st
 @role_required("staff")
 def card_panel(person_id):
     """The person's lists and their status, with the form to change one."""
-    return _panel(_person_or_404(person_id))
+    return _panel(get_or_404(Person, person_id))
 
 
 @bp.post("/newsletters/people/<int:person_id>/subscriptions")
 @role_required("staff")
 def change_subscription(person_id):
-    person = _person_or_404(person_id)
+    person = get_or_404(Person, person_id)
     form = DeskSubscriptionForm()
     form.newsletter_list.choices = select_choices([(nl.id, nl.slug) for nl in NewsletterList.signup_choices()])
     if not form.validate_on_submit():
