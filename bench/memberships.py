@@ -30,23 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app  # noqa: E402
 from app.core import db as database  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from loyalty import insert, p95  # noqa: E402  (the same bulk insert and percentile)
 
 TODAY = datetime.date(2026, 6, 15)
 LANGUAGES = ("en", "hu", "fa", "ru", "zh")
 PASSWORD = "bench password long enough"
-
-
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[18]
-
-
-def insert(cursor, sql: str, rows: list[tuple]) -> None:
-    if database.is_sqlite():
-        cursor.executemany(sql, rows)
-    else:  # one statement per batch: psycopg2's executemany is a round trip per row
-        from psycopg2.extras import execute_values
-
-        execute_values(cursor, sql.split(" VALUES ")[0] + " VALUES %s", rows, page_size=5000)
 
 
 def build(people: int, periods: int, rng: random.Random) -> int:
