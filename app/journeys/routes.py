@@ -10,6 +10,7 @@ from app.contacts.models import Segment
 from app.core.db import get_or_404
 from app.core.audit import record_audit
 from app.core.choices import select_choices
+from app.core.confirm import require_confirmation
 from app.core.rendering import render
 from app.core.security import role_required
 from app.core.translated import names_from_form, names_into_form
@@ -135,6 +136,8 @@ def step_delete(journey_id, step_id):
     step = JourneyStep.get_or_none(JourneyStep.id == step_id, JourneyStep.journey == journey)
     if step is None:
         abort(404)
+    require_confirmation(_("Remove this step?"), button=_("Remove"),
+                         cancel_url=url_for("journeys.show", journey_id=journey.id))
     step.delete_instance()
     flash(_("Step removed."), "success")
     return redirect(url_for("journeys.show", journey_id=journey.id), code=303)

@@ -69,6 +69,22 @@ def test_bad_steps_answer_400_and_unknown_things_404(app, auth, client, journey_
     assert client.post(f"/journeys/{journey_id}/steps/9999/delete").status_code == 404
 
 
+def test_removing_a_step_asks_first(app, auth, client, journey_id):
+    auth.login_as("staff")
+    assert client.post(f"/journeys/{journey_id}/steps", data={"kind": "wait", "days": "3",
+                                                               "assignee": "0"}).status_code == 303
+    with app.app_context(), database.db.connection_context():
+        step_id = JourneyStep.get(JourneyStep.journey == journey_id).id
+    asked = client.post(f"/journeys/{journey_id}/steps/{step_id}/delete")
+    assert asked.status_code == 200 and "Remove this step?" in asked.get_data(as_text=True)
+    with app.app_context(), database.db.connection_context():
+        assert JourneyStep.select().where(JourneyStep.id == step_id).exists()  # nothing changed
+    assert client.post(f"/journeys/{journey_id}/steps/{step_id}/delete",
+                       data={"confirmed": "yes"}).status_code == 303
+    with app.app_context(), database.db.connection_context():
+        assert not JourneyStep.select().where(JourneyStep.id == step_id).exists()
+
+
 def test_the_demo_adds_two_journeys_in_five_languages_once(app, db_session):
     import random
 
